@@ -1,0 +1,43 @@
+# Thin targets; the work lives in the `course` package and the tests.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.setup-stamp
+PORT   ?= 8888
+
+.PHONY: setup lab test test-fast release demo bench doctor clean-grading
+
+# Idempotent: reinstalls only when requirements.txt or pyproject.toml changed.
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make setup: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/jupyter labextension list 2>&1 | grep -q "nbgrader.*enabled.*OK" || { echo "the nbgrader lab extension is not enabled"; exit 1; }
+	@touch $(STAMP)
+	@echo "setup done: $(BIN)/python"
+
+lab: setup
+	$(BIN)/course data >/dev/null
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) notebooks/00_welcome.ipynb
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow and not browser and not postgres"
+
+release: setup
+	$(BIN)/course release
+
+demo: setup
+	$(BIN)/course demo
+
+bench: setup
+	$(BIN)/python benchmarks/grading.py
+
+doctor: setup
+	$(BIN)/course doctor

@@ -1,0 +1,148 @@
+"""The `course` command: the instructor's front door to nbgrader.
+
+Every problem the instructor can fix ends in one line on stderr and a non-zero exit,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from course.grading.coursedir import Course, CourseError
+
+EXIT_USAGE = 2
+
+
+def _cmd_release(course: Course, args: argparse.Namespace) -> int:
+    from course.grading.release import release
+
+    names = args.assignments or course.assignments()
+    if not names:
+        raise CourseError("source/ holds no assignments (expected source/NN_topic/NN_topic.ipynb)")
+    for name in names:
+        course.require_assignment(name)
+    for name in names:
+        print(release(course, name, verify=not args.no_verify), flush=True)
+    return 0
+
+
+def _cmd_autograde(course: Course, args: argparse.Namespace) -> int:
+    from course.grading import autograde as ag
+
+    outcomes = ag.autograde(course, args.assignment, args.student, force=True)
+    failed = 0
+    for out in outcomes:
+        if out.ok and out.score is not None:
+            print(f"{out.student}: {out.score.score:g}/{out.score.max_score:g} ({out.seconds:.1f} s)")
+        else:
+            failed += 1
+            print(f"{out.student}: FAILED ({out.message})")
+    print(f"autograded {len(outcomes) - failed} of {len(outcomes)} submission(s) of {args.assignment}")
+    if failed and len(outcomes) == 1:
+        raise CourseError(f"{outcomes[0].student}: could not be autograded: {outcomes[0].message}")
+    return 1 if failed else 0
+
+
+def _cmd_feedback(course: Course, args: argparse.Namespace) -> int:
+    from course.grading.feedback import feedback
+
+    paths = feedback(course, args.assignment, args.student)
+    print(f"{len(paths)} feedback file(s) under feedback/*/{args.assignment}/")
+    return 0
+
+
+def _cmd_grades(course: Course, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from course.grading import grades as gr
+
+    csv_path, scores, hists = gr.export(course, Path(args.out) if args.out else None)
+    print(gr.table(scores))
+    print(f"\nCSV: {csv_path}")
+    for h in hists:
+        print(f"histogram: {h}")
+    return 0
+
+
+def _cmd_doctor(course: Course, args: argparse.Namespace) -> int:
+    from course.grading.doctor import checks
+
+    rows = checks(course)
+    width = max(len(r[0]) for r in rows)
+    for what, ok, detail in rows:
+        print(f"{'ok ' if ok else 'BAD'}  {what.ljust(width)}  {detail}")
+    bad = [r for r in rows if not r[1]]
+    print("\nall good" if not bad else f"\n{len(bad)} problem(s): see the BAD lines above")
+    return 0 if not bad else 1
+
+
+def _cmd_data(course: Course, args: argparse.Namespace) -> int:
+    from course import data
+
+    print(f"data ready in {data.ensure_all()}")
+    return 0
+
+
+def _cmd_demo(course: Course, args: argparse.Namespace) -> int:
+    from course.grading.demo import run
+
+    run(course)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description="Release, grade and report the PyTorch course (over nbgrader).")
+    parser.add_argument("--root", help="the course directory (default: found from the current directory)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("release", help="generate release/ from source/ (refuses if the reference is not full marks)")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment in source/")
+    p.add_argument("--no-verify", action="store_true", help="skip autograding the reference first")
+    p.set_defaults(run=_cmd_release)
+
+    p = sub.add_parser("autograde", help="autograde the submissions of an assignment")
+    p.add_argument("assignment")
+    p.add_argument("--student", help="grade only this student")
+    p.set_defaults(run=_cmd_autograde)
+
+    p = sub.add_parser("feedback", help="generate HTML feedback for autograded submissions")
+    p.add_argument("assignment")
+    p.add_argument("--student", help="only this student")
+    p.set_defaults(run=_cmd_feedback)
+
+    p = sub.add_parser("grades", help="export grades: CSV, table, histogram per assignment")
+    p.add_argument("--out", help="folder for grades.csv and the histograms (default: grades/)")
+    p.set_defaults(run=_cmd_grades)
+
+    p = sub.add_parser("doctor", help="check versions, device, data, the lab extension")
+    p.set_defaults(run=_cmd_doctor)
+
+    p = sub.add_parser("data", help="generate the offline datasets (done on first use anyway)")
+    p.set_defaults(run=_cmd_data)
+
+    p = sub.add_parser("demo", help="release, simulate three students per assignment, grade, report")
+    p.set_defaults(run=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        course = Course(args.root) if args.root else Course()
+        return args.run(course, args)
+    except CourseError as err:
+        print(f"course {args.command}: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"course {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

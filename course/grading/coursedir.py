@@ -1,0 +1,205 @@
+"""The course directory as nbgrader sees it: config, assignments, submissions, gradebook."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from course.paths import repo_root
+
+ASSIGNMENT_RE = re.compile(r"^\d\d_[a-z0-9_]+$")
+
+
+class CourseError(Exception):
+    """A problem the instructor can fix; the command line prints it as one line."""
+
+
+def _quiet_traitlets() -> None:
+    # nbgrader's apps log through the root logger and traitlets; keep the CLI's output ours.
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+
+
+@dataclass
+class Score:
+    student: str
+    assignment: str
+    score: float
+    max_score: float
+    cells: dict[str, tuple[float, float]]  # grade_id -> (score, max)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+
+class Course:
+    """A course directory: ``source/``, ``release/``, ``submitted/``, ``autograded/``, the gradebook."""
+
+    def __init__(self, root: str | Path | None = None, db_url: str | None = None) -> None:
+        found = Path(root) if root is not None else (_find_root(Path.cwd()) or repo_root())
+        if found is None:
+            raise CourseError("no nbgrader_config.py here or above: run this inside the course repository")
+        self.root = found.resolve()
+        if not (self.root / "nbgrader_config.py").is_file():
+            raise CourseError(f"{self.root} has no nbgrader_config.py: is this the course repository?")
+        self._db_url_override = db_url
+        self._api = None
+
+    # configuration ---------------------------------------------------------------------
+    def config(self) -> Any:
+        from traitlets.config.loader import PyFileConfigLoader
+
+        cfg = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        cfg.CourseDirectory.root = str(self.root)
+        if self._db_url_override:
+            cfg.CourseDirectory.db_url = self._db_url_override
+        elif "db_url" not in cfg.CourseDirectory:
+            cfg.CourseDirectory.db_url = os.environ.get("COURSE_DB_URL") or f"sqlite:///{self.root / 'gradebook.db'}"
+        return cfg
+
+    @property
+    def db_url(self) -> str:
+        return str(self.config().CourseDirectory.db_url)
+
+    @property
+    def api(self) -> Any:
+        if self._api is None:
+            _quiet_traitlets()
+            from nbgrader.apps import NbGraderAPI
+            from nbgrader.coursedir import CourseDirectory
+
+            cfg = self.config()
+            self._api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+            self._api.log.setLevel(logging.ERROR)
+        return self._api
+
+    # what is on disk ---------------------------------------------------------------------
+    def assignments(self) -> list[str]:
+        src = self.root / "source"
+        if not src.is_dir():
+            return []
+        return sorted(p.name for p in src.iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
+
+    def require_assignment(self, assignment: str) -> str:
+        if assignment not in self.assignments():
+            known = ", ".join(self.assignments()) or "none"
+            raise CourseError(f"unknown assignment {assignment!r}: the course has {known}")
+        return assignment
+
+    def source_notebook(self, assignment: str) -> Path:
+        return self.root / "source" / assignment / f"{assignment}.ipynb"
+
+    def release_notebook(self, assignment: str) -> Path:
+        return self.root / "release" / assignment / f"{assignment}.ipynb"
+
+    def submitted_students(self, assignment: str) -> list[str]:
+        base = self.root / "submitted"
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir())
+
+    # the gradebook -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def gradebook(self) -> Iterator[Any]:
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.db_url) as gb:
+            yield gb
+
+    def score(self, assignment: str, student: str) -> Score | None:
+        from nbgrader.api import MissingEntry
+
+        with self.gradebook() as gb:
+            try:
+                sub = gb.find_submission(assignment, student)
+            except MissingEntry:
+                return None
+            cells: dict[str, tuple[float, float]] = {}
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    cells[grade.name] = (float(grade.score), float(grade.max_score))
+            return Score(student, assignment, float(sub.score), float(sub.max_score), cells)
+
+    def scores(self) -> list[Score]:
+        out = []
+        with self.gradebook() as gb:
+            pairs = [(a.name, s.student.id) for a in gb.assignments for s in a.submissions]
+        for assignment, student in sorted(pairs):
+            s = self.score(assignment, student)
+            if s is not None:
+                out.append(s)
+        return out
+
+
+def _find_root(start: Path) -> Path | None:
+    for candidate in [start, *start.parents]:
+        if (candidate / "nbgrader_config.py").is_file() and (candidate / "source").is_dir():
+            return candidate
+    return None
+
+
+def run_api(call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Call an NbGraderAPI method with its chatter kept off the terminal."""
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        result = call(*args, **kwargs)
+    result.setdefault("log", "")
+    result["log"] += sink.getvalue()
+    return result
+
+
+def last_error_line(result: dict[str, Any]) -> str:
+    """The most useful single line out of an nbgrader result's error or log."""
+    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for ln in reversed(lines):
+        if re.search(r"(Error|error|failed|Exception)", ln) and not ln.startswith("Traceback"):
+            return ln[:300]
+    return lines[-1][:300] if lines else "nbgrader reported a failure without a message"
+
+
+def read_notebook_json(path: Path) -> dict[str, Any]:
+    """Parse a notebook file, raising CourseError with a plain message when it is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CourseError(f"{path} is not a readable notebook ({err.__class__.__name__}: {err})") from None
+    if not isinstance(data, dict) or "cells" not in data:
+        raise CourseError(f"{path} is not a notebook (no 'cells')")
+    return data
+
+
+def scratch_course(course: Course, dest: Path, assignments: list[str], with_release: bool = False) -> Course:
+    """A throw-away copy of the course (config and the given assignments) with its own gradebook."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(course.root / "nbgrader_config.py", dest / "nbgrader_config.py")
+    for a in assignments:
+        shutil.copytree(course.root / "source" / a, dest / "source" / a, dirs_exist_ok=True)
+        if with_release and (course.root / "release" / a).is_dir():
+            shutil.copytree(course.root / "release" / a, dest / "release" / a, dirs_exist_ok=True)
+    return Course(dest, db_url=f"sqlite:///{dest / 'gradebook.db'}")
+
+
+def submit(course: Course, assignment: str, student: str, notebook: Path) -> Path:
+    """Place a notebook as ``student``'s submission, as ``nbgrader collect`` would."""
+    import datetime
+    import shutil
+
+    target = course.root / "submitted" / student / assignment
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    shutil.copy2(notebook, target / f"{assignment}.ipynb")
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    (target / "timestamp.txt").write_text(stamp)
+    return target

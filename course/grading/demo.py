@@ -1,0 +1,63 @@
+"""`course demo`: the instructor's whole loop, headless, with three simulated students."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+
+from course.grading import autograde as ag
+from course.grading import feedback as fb
+from course.grading import grades as gr
+from course.grading.coursedir import Course, submit
+from course.grading.release import release
+
+STUDENTS = ("demo-reference", "demo-untouched", "demo-halfdone")
+
+
+def half_done(source: Path, released: Path) -> nbformat.NotebookNode:
+    """The released notebook with the first half of its exercises solved (from the source)."""
+    src = nbformat.read(str(source), as_version=4)
+    rel = nbformat.read(str(released), as_version=4)
+    solutions = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in src.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in rel.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    solved = set(ids[: max(1, len(ids) // 2)])
+    out = copy.deepcopy(rel)
+    for cell in out.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in solved and cell.metadata["nbgrader"].get("solution"):
+            cell.source = solutions[gid]
+    return out
+
+
+def run(course: Course, say: Callable[[str], None] = print) -> list[gr.Score]:
+    assignments = course.assignments()
+    for a in assignments:
+        say(release(course, a))
+    scratch = course.root / "autograded" / ".demo-notebooks"
+    scratch.mkdir(parents=True, exist_ok=True)
+    for a in assignments:
+        half = scratch / f"{a}-halfdone.ipynb"
+        nbformat.write(half_done(course.source_notebook(a), course.release_notebook(a)), str(half))
+        submit(course, a, "demo-reference", course.source_notebook(a))
+        submit(course, a, "demo-untouched", course.release_notebook(a))
+        submit(course, a, "demo-halfdone", half)
+        for s in STUDENTS:
+            out = ag.autograde_one(course, a, s)
+            status = f"{out.score.score:g}/{out.score.max_score:g}" if out.ok and out.score else f"FAILED: {out.message}"
+            say(f"{a}: autograded {s} in {out.seconds:.1f} s: {status}")
+        for s in STUDENTS:
+            fb.feedback(course, a, s)
+        say(f"{a}: feedback written to feedback/<student>/{a}/")
+    csv_path, scores, hists = gr.export(course)
+    demo_scores = [s for s in scores if s.student in STUDENTS]
+    say("")
+    say(gr.table(demo_scores))
+    say(f"\ngrades: {csv_path.relative_to(course.root)}; histograms: {', '.join(str(h.relative_to(course.root)) for h in hists)}")
+    return demo_scores

@@ -1,0 +1,173 @@
+"""Reading, writing and cleaning the course's notebooks.
+
+Authors may write a notebook as a plain-text spec and build it with
+``python -m course.notebooks build SPEC OUT.ipynb``. A spec is a list of cells, each
+opened by a header line::
+
+    # %% [markdown] id=intro            a markdown cell
+    # %% id=setup                       a code cell
+    # %% solution id=make_grid          an nbgrader solution cell (grade_id make_grid)
+    # %% tests id=test_make_grid points=2   an nbgrader autograded test cell
+    # %% [markdown] task id=ex1         a locked markdown cell (any cell: add 'locked')
+
+In an assignment (``--assignment``) every cell that is not a solution cell is locked, so
+a learner cannot edit the instructions or the tests by accident. The notebook is written
+clean: no outputs, no execution counts, a python3 kernelspec, stable cell ids.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {"name": "python", "version": "3.11"}
+_HEADER = re.compile(r"^# %%(?P<rest>.*)$")
+_ID_OK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _parse_header(rest: str) -> dict[str, Any]:
+    info: dict[str, Any] = {"markdown": False, "solution": False, "tests": False, "locked": False}
+    for token in rest.split():
+        if token == "[markdown]":
+            info["markdown"] = True
+        elif token in ("solution", "tests", "locked", "task"):
+            info["locked" if token == "task" else token] = True
+        elif "=" in token:
+            key, value = token.split("=", 1)
+            info[key] = value
+        else:
+            raise ValueError(f"unknown cell header token {token!r}")
+    return info
+
+
+def parse_spec(text: str) -> list[dict[str, Any]]:
+    cells: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    for line in text.splitlines():
+        m = _HEADER.match(line)
+        if m:
+            current = _parse_header(m.group("rest"))
+            current["lines"] = []
+            cells.append(current)
+        elif current is not None:
+            current["lines"].append(line)
+        elif line.strip():
+            raise ValueError("text before the first '# %%' header")
+    for cell in cells:
+        lines = cell.pop("lines")
+        while lines and not lines[-1].strip():
+            lines.pop()
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        cell["source"] = "\n".join(lines)
+    return cells
+
+
+def build(spec_text: str, assignment: bool) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": dict(LANGUAGE_INFO)}
+    seen: set[str] = set()
+    for index, cell in enumerate(parse_spec(spec_text), start=1):
+        cell_id = cell.get("id") or f"cell-{index:02d}"
+        if not _ID_OK.match(cell_id) or cell_id in seen:
+            raise ValueError(f"cell id {cell_id!r} is invalid or repeated")
+        seen.add(cell_id)
+        if cell["markdown"]:
+            node = nbformat.v4.new_markdown_cell(cell["source"])
+        else:
+            node = nbformat.v4.new_code_cell(cell["source"])
+        node.id = cell_id
+        if assignment or cell["solution"] or cell["tests"] or cell["locked"]:
+            meta: dict[str, Any] = {"grade_id": cell_id, "schema_version": 3}
+            if cell["solution"]:
+                meta.update(grade=False, solution=True, locked=False)
+            elif cell["tests"]:
+                if node.cell_type != "code":
+                    raise ValueError(f"{cell_id}: test cells must be code cells")
+                meta.update(grade=True, solution=False, locked=True, points=int(cell.get("points", 1)))
+            else:
+                meta.update(grade=False, solution=False, locked=True)
+            node.metadata["nbgrader"] = meta  # generate_assignment locks the cells in release/
+        nb.cells.append(node)
+    nbformat.validate(nb)
+    return nb
+
+
+def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Strip outputs and execution counts; make sure of a kernelspec and cell ids."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("collapsed", None)
+        cell.metadata.pop("scrolled", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata.setdefault("language_info", dict(LANGUAGE_INFO))
+    nb.metadata["language_info"] = {"name": "python", "version": nb.metadata["language_info"].get("version", "3.11")}
+    return nb
+
+
+def read(path: str | Path) -> nbformat.NotebookNode:
+    return nbformat.read(str(path), as_version=4)
+
+
+def write(nb: nbformat.NotebookNode, path: str | Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def problems(nb: nbformat.NotebookNode) -> list[str]:
+    """What keeps a notebook from being stored clean (empty when it is)."""
+    found = []
+    if "kernelspec" not in nb.metadata:
+        found.append("no kernelspec")
+    for i, cell in enumerate(nb.cells):
+        if "id" not in cell:
+            found.append(f"cell {i} has no id")
+        if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count") is not None):
+            found.append(f"cell {cell.get('id', i)} has outputs or an execution count")
+    return found
+
+
+def graded_cells(nb: nbformat.NotebookNode) -> dict[str, dict[str, Any]]:
+    """grade_id -> nbgrader metadata, for solution and test cells."""
+    out = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") or meta.get("grade"):
+            out[meta["grade_id"]] = dict(meta, source=cell.source, cell_type=cell.cell_type)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course.notebooks", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="build a notebook from a text spec")
+    b.add_argument("spec")
+    b.add_argument("out")
+    b.add_argument("--assignment", action="store_true", help="lock every non-solution cell (nbgrader)")
+    c = sub.add_parser("clean", help="strip outputs from notebooks in place")
+    c.add_argument("paths", nargs="+")
+    args = parser.parse_args(argv)
+    if args.cmd == "build":
+        nb = build(Path(args.spec).read_text(encoding="utf-8"), assignment=args.assignment)
+        write(nb, args.out)
+        print(f"wrote {args.out} ({len(nb.cells)} cells)")
+    else:
+        for p in args.paths:
+            write(clean(read(p)), p)
+            print(f"cleaned {p}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""Running the course's notebooks the way the test suite and nbgrader do.
+
+``python -m course.testing check 01_tensors``
+    runs the source assignment in one kernel (every test cell must pass with nothing on
+    stderr), then swaps in each known-wrong solution from ``tests/wrong/01_tensors.py`` and
+    checks that it fails its own test cell and no other.
+
+``python -m course.testing lecture notebooks/01_tensors.ipynb``
+    runs a lecture top to bottom and reports errors, stderr output and timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from course.paths import repo_root
+
+
+@dataclass
+class CellResult:
+    index: int
+    cell_id: str
+    grade_id: str | None
+    seconds: float
+    error: str | None = None  # "ename: evalue" of the first error, if any
+    stderr: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.stderr
+
+
+@dataclass
+class NotebookRun:
+    path: str
+    cells: list[CellResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failures(self) -> list[CellResult]:
+        return [c for c in self.cells if not c.ok]
+
+    def summary(self) -> str:
+        lines = [f"{self.path}: {len(self.cells)} code cells in {self.seconds:.1f} s"]
+        for c in self.failures:
+            what = c.error or f"stderr: {c.stderr.strip()[:300]}"
+            lines.append(f"  cell {c.index} ({c.grade_id or c.cell_id}): {what}")
+        return "\n".join(lines)
+
+
+def _outcome(cell: Any) -> tuple[str | None, str]:
+    error = None
+    stderr = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error" and error is None:
+            error = f"{out.get('ename')}: {out.get('evalue')}"
+        elif out.get("output_type") == "stream" and out.get("name") == "stderr":
+            stderr.append(out.get("text", ""))
+    return error, "".join(stderr)
+
+
+class KernelSession:
+    """One live kernel that runs cells and reports each cell's error and stderr."""
+
+    def __init__(self, cwd: str | Path, timeout: int = 120, kernel_name: str = "python3") -> None:
+        from nbclient import NotebookClient
+
+        self.nb = nbformat.v4.new_notebook()
+        self.client = NotebookClient(
+            self.nb,
+            timeout=timeout,
+            kernel_name=kernel_name,
+            allow_errors=True,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        self._ctx = None
+        self._count = 0
+
+    def __enter__(self) -> KernelSession:
+        self._ctx = self.client.setup_kernel()
+        self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        assert self._ctx is not None
+        self._ctx.__exit__(*exc)
+
+    def run(self, source: str, cell_id: str = "cell", grade_id: str | None = None) -> CellResult:
+        cell = nbformat.v4.new_code_cell(source)
+        self.nb.cells.append(cell)
+        index = len(self.nb.cells) - 1
+        start = time.perf_counter()
+        self.client.execute_cell(cell, index)
+        seconds = time.perf_counter() - start
+        error, stderr = _outcome(cell)
+        self._count += 1
+        return CellResult(index, cell_id, grade_id, seconds, error, stderr)
+
+
+def run_notebook(path: str | Path, timeout: int = 120, cwd: str | Path | None = None) -> NotebookRun:
+    """Execute every code cell of a notebook in a fresh kernel, in a scratch working directory."""
+    nb = nbformat.read(str(path), as_version=4)
+    run = NotebookRun(str(path))
+    with tempfile.TemporaryDirectory(prefix="course-run-") as scratch:
+        start = time.perf_counter()
+        with KernelSession(cwd or scratch, timeout=timeout) as kernel:
+            for cell in nb.cells:
+                if cell.cell_type != "code":
+                    continue
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                run.cells.append(kernel.run(cell.source, cell.get("id", "?"), grade_id))
+        run.seconds = time.perf_counter() - start
+    return run
+
+
+def load_wrong(assignment: str, root: Path | None = None) -> dict[str, list[tuple[str, str]]]:
+    """The known-wrong solutions of an assignment: solution grade_id -> [(why, source)]."""
+    root = root or repo_root() or Path.cwd()
+    path = root / "tests" / "wrong" / f"{assignment}.py"
+    if not path.is_file():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"wrong_{assignment}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {k: [(why, src.strip("\n") + "\n") for why, src in v] for k, v in module.WRONG.items()}
+
+
+@dataclass
+class VariantResult:
+    solution_id: str
+    why: str
+    failed_tests: list[str]
+    expected_test: str
+
+    @property
+    def ok(self) -> bool:
+        return self.failed_tests == [self.expected_test]
+
+
+@dataclass
+class AssignmentCheck:
+    assignment: str
+    reference: NotebookRun
+    variants: list[VariantResult]
+    solution_ids: list[str]
+    missing: dict[str, int]  # solution ids with fewer than two wrong solutions -> how many
+
+    @property
+    def ok(self) -> bool:
+        return not self.reference.failures and all(v.ok for v in self.variants) and not self.missing
+
+    def summary(self) -> str:
+        lines = [self.reference.summary()]
+        for v in self.variants:
+            mark = "ok " if v.ok else "BAD"
+            lines.append(f"  [{mark}] {v.solution_id}: {v.why!r} failed {v.failed_tests or 'nothing'}")
+        for sid, n in self.missing.items():
+            lines.append(f"  [BAD] {sid}: only {n} known-wrong solution(s), need at least 2")
+        return "\n".join(lines)
+
+
+def check_assignment(assignment: str, root: Path | None = None, timeout: int = 120) -> AssignmentCheck:
+    """Run the reference solution, then every known-wrong variant, in one kernel."""
+    root = root or repo_root() or Path.cwd()
+    path = root / "source" / assignment / f"{assignment}.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    wrong = load_wrong(assignment, root)
+    reference = NotebookRun(str(path))
+    variants: list[VariantResult] = []
+    solutions: dict[str, str] = {}
+    tests: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="course-check-") as scratch:
+        start = time.perf_counter()
+        with KernelSession(scratch, timeout=timeout) as kernel:
+            for cell in nb.cells:
+                if cell.cell_type != "code":
+                    continue
+                meta = cell.metadata.get("nbgrader", {})
+                gid = meta.get("grade_id")
+                if meta.get("solution"):
+                    solutions[gid] = cell.source
+                if meta.get("grade"):
+                    tests[gid] = cell.source
+                reference.cells.append(kernel.run(cell.source, cell.get("id", "?"), gid))
+            reference.seconds = time.perf_counter() - start
+            for sid, items in wrong.items():
+                if sid not in solutions:
+                    variants.append(VariantResult(sid, "(no solution cell with this grade_id)", [], f"test_{sid}"))
+                    continue
+                for why, source in items:
+                    kernel.run(source, f"wrong-{sid}")
+                    failed = [tid for tid, tsrc in tests.items() if not kernel.run(tsrc, tid, tid).ok]
+                    variants.append(VariantResult(sid, why, failed, f"test_{sid}"))
+                    kernel.run(solutions[sid], sid, sid)  # put the reference back
+    missing = {sid: len(wrong.get(sid, [])) for sid in solutions if len(wrong.get(sid, [])) < 2}
+    return AssignmentCheck(assignment, reference, variants, list(solutions), missing)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course.testing", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("check", help="reference passes, known-wrong solutions fail their own cell")
+    c.add_argument("assignment")
+    lec = sub.add_parser("lecture", help="run a lecture notebook and report errors and stderr")
+    lec.add_argument("paths", nargs="+")
+    args = parser.parse_args(argv)
+    ok = True
+    if args.cmd == "check":
+        result = check_assignment(args.assignment)
+        print(result.summary())
+        ok = result.ok
+    else:
+        for p in args.paths:
+            run = run_notebook(p)
+            print(run.summary())
+            ok = ok and not run.failures
+    print("OK" if ok else "PROBLEMS FOUND")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
