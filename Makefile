@@ -4,8 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 PORT   ?= 8888
+# nbgrader runs some tools (alembic) by name: the venv's come first.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup lab test test-fast release demo bench doctor clean-grading
+.PHONY: setup system-deps lab test test-fast release demo bench doctor
 
 # Idempotent: reinstalls only when requirements.txt or pyproject.toml changed.
 setup: $(STAMP)
@@ -41,3 +43,7 @@ bench: setup
 
 doctor: setup
 	$(BIN)/course doctor
+
+# Debian packages for the browser, sandbox and PostgreSQL tests (needs root or sudo).
+system-deps:
+	bash scripts/system-deps.sh

@@ -73,12 +73,16 @@ def check_shape(x: Any, shape: Sequence[int], name: str = "result") -> None:
     want = _tuple(_int(d) for d in shape)
     if got != want:
         hint = ""
-        if sorted(got) == sorted(want) and got != want:
+        if _len(got) != _len(want):
+            hint = f" It has {_len(got)} dimension(s) instead of {_len(want)}"
+            if math.prod(got) == math.prod(want):
+                hint += " but the right number of elements: check view/reshape, keepdim, squeeze or unsqueeze."
+            else:
+                hint += ": check keepdim, squeeze/unsqueeze and which dims you reduced."
+        elif sorted(got) == sorted(want):
             hint = " The sizes are right but in another order: check permute/transpose or the dim you used."
         elif math.prod(got) == math.prod(want):
-            hint = " It has the right number of elements: check view/reshape or squeeze/unsqueeze."
-        elif _len(got) != _len(want):
-            hint = f" It has {_len(got)} dimension(s) instead of {_len(want)}: check keepdim, squeeze or unsqueeze."
+            hint = " It has the right number of elements: check view/reshape."
         _fail(f"{name} should have shape {_fmt_shape(want)}, but it has shape {_fmt_shape(got)}.{hint}")
 
 

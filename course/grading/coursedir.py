@@ -22,6 +22,16 @@ class CourseError(Exception):
     """A problem the instructor can fix; the command line prints it as one line."""
 
 
+def ensure_tools_on_path() -> None:
+    """nbgrader runs helper programs (alembic) by name: make this interpreter's bin/ come first."""
+    import sys
+
+    bindir = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if parts[:1] != [bindir]:
+        os.environ["PATH"] = os.pathsep.join([bindir, *[p for p in parts if p != bindir]])
+
+
 def _quiet_traitlets() -> None:
     # nbgrader's apps log through the root logger and traitlets; keep the CLI's output ours.
     logging.getLogger("traitlets").setLevel(logging.ERROR)
@@ -52,6 +62,7 @@ class Course:
             raise CourseError(f"{self.root} has no nbgrader_config.py: is this the course repository?")
         self._db_url_override = db_url
         self._api = None
+        ensure_tools_on_path()
 
     # configuration ---------------------------------------------------------------------
     def config(self) -> Any:
@@ -147,12 +158,35 @@ def _find_root(start: Path) -> Path | None:
 
 
 def run_api(call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """Call an NbGraderAPI method with its chatter kept off the terminal."""
+    """Call an NbGraderAPI method with its chatter (and its kernels') kept off the terminal.
+
+    Kernels write to the inherited file descriptors, not to ``sys.stderr``, so the
+    redirection is done at the descriptor level; what was written goes into the log.
+    """
+    import sys
+    import tempfile
+
     sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        result = call(*args, **kwargs)
+    with tempfile.TemporaryFile(mode="w+b") as capture:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = os.dup(1), os.dup(2)
+        os.dup2(capture.fileno(), 1)
+        os.dup2(capture.fileno(), 2)
+        try:
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                result = call(*args, **kwargs)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+        capture.seek(0)
+        raw = capture.read().decode("utf-8", "replace")
     result.setdefault("log", "")
-    result["log"] += sink.getvalue()
+    result["log"] = (result["log"] or "") + sink.getvalue() + raw
     return result
 
 

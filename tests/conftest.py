@@ -1,0 +1,37 @@
+"""Shared fixtures: where the course is, which assignments and lectures it has."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def assignments() -> list[str]:
+    src = ROOT / "source"
+    return sorted(p.name for p in src.iterdir() if (p / f"{p.name}.ipynb").is_file()) if src.is_dir() else []
+
+
+def lectures() -> list[Path]:
+    return sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def course_data() -> None:
+    """Generate the offline datasets once, before anything needs them."""
+    from course import data
+
+    data.ensure_all()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """An environment for subprocesses that grade into their own course directory."""
+    monkeypatch.delenv("COURSE_DB_URL", raising=False)
+    env = dict(os.environ)
+    env.pop("COURSE_DB_URL", None)
+    return env
