@@ -29,19 +29,23 @@ def _cmd_release(course: Course, args: argparse.Namespace) -> int:
 
 
 def _cmd_autograde(course: Course, args: argparse.Namespace) -> int:
-    from course.grading import autograde as ag
+    from course.grading.parallel import autograde_many, default_jobs
 
-    outcomes = ag.autograde(course, args.assignment, args.student, force=True)
-    failed = 0
-    for out in outcomes:
-        if out.ok and out.score is not None:
-            print(f"{out.student}: {out.score.score:g}/{out.score.max_score:g} ({out.seconds:.1f} s)")
-        else:
-            failed += 1
-            print(f"{out.student}: FAILED ({out.message})")
-    print(f"autograded {len(outcomes) - failed} of {len(outcomes)} submission(s) of {args.assignment}")
-    if failed and len(outcomes) == 1:
-        raise CourseError(f"{outcomes[0].student}: could not be autograded: {outcomes[0].message}")
+    jobs = args.jobs or default_jobs()
+    where = f"on the Dask cluster at {args.scheduler}" if args.scheduler else f"with {jobs} job(s)"
+    print(f"autograding {args.assignment} {where}", flush=True)
+    outcomes, skipped = autograde_many(
+        course, args.assignment, args.student, jobs=jobs, force=args.force, scheduler=args.scheduler,
+        say=lambda line: print(line, flush=True),
+    )
+    failed = [o for o in outcomes if not o.ok]
+    print(
+        f"autograded {len(outcomes) - len(failed)} of {len(outcomes)} submission(s) of {args.assignment}"
+        + (f", {len(skipped)} skipped as already graded" if skipped else "")
+        + (f", {len(failed)} failed: {', '.join(o.student for o in failed)}" if failed else "")
+    )
+    if failed and len(outcomes) == 1 and args.student:
+        raise CourseError(f"{failed[0].student}: could not be autograded: {failed[0].message}")
     return 1 if failed else 0
 
 
@@ -105,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("autograde", help="autograde the submissions of an assignment")
     p.add_argument("assignment")
     p.add_argument("--student", help="grade only this student")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="parallel grading processes (default: the number of cores)")
+    p.add_argument("--force", action="store_true", help="grade again submissions that are already graded")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="grade on a Dask cluster (tcp://host:8786); needs COURSE_DB_URL")
     p.set_defaults(run=_cmd_autograde)
 
     p = sub.add_parser("feedback", help="generate HTML feedback for autograded submissions")
