@@ -15,6 +15,7 @@ class Outcome:
     seconds: float
     score: Score | None = None
     message: str = ""
+    assignment: str = ""
 
 
 def _check_students(course: Course, assignment: str, student: str | None) -> list[str]:
@@ -41,8 +42,8 @@ def autograde_one(course: Course, assignment: str, student: str, force: bool = T
     result = run_api(course.api.autograde, assignment, student, force=force, create=True)
     seconds = time.perf_counter() - start
     if not result["success"]:
-        return Outcome(student, False, seconds, None, last_error_line(result))
-    return Outcome(student, True, seconds, course.score(assignment, student))
+        return Outcome(student, False, seconds, None, last_error_line(result), assignment)
+    return Outcome(student, True, seconds, course.score(assignment, student), "", assignment)
 
 
 def autograde(course: Course, assignment: str, student: str | None = None, force: bool = True) -> list[Outcome]:

@@ -31,16 +31,21 @@ def _cmd_release(course: Course, args: argparse.Namespace) -> int:
 def _cmd_autograde(course: Course, args: argparse.Namespace) -> int:
     from course.grading.parallel import autograde_many, default_jobs
 
+    names = course.assignments() if args.all else args.assignments
+    if not names:
+        raise CourseError("name an assignment (or --all): course autograde 01_tensors")
+    if args.all and args.assignments:
+        raise CourseError("give assignment names or --all, not both")
     jobs = args.jobs or default_jobs()
     where = f"on the Dask cluster at {args.scheduler}" if args.scheduler else f"with {jobs} job(s)"
-    print(f"autograding {args.assignment} {where}", flush=True)
+    print(f"autograding {', '.join(names)} {where}", flush=True)
     outcomes, skipped = autograde_many(
-        course, args.assignment, args.student, jobs=jobs, force=args.force, scheduler=args.scheduler,
+        course, names, args.student, jobs=jobs, force=args.force, scheduler=args.scheduler,
         say=lambda line: print(line, flush=True),
     )
     failed = [o for o in outcomes if not o.ok]
     print(
-        f"autograded {len(outcomes) - len(failed)} of {len(outcomes)} submission(s) of {args.assignment}"
+        f"autograded {len(outcomes) - len(failed)} of {len(outcomes)} submission(s) of {', '.join(names)}"
         + (f", {len(skipped)} skipped as already graded" if skipped else "")
         + (f", {len(failed)} failed: {', '.join(o.student for o in failed)}" if failed else "")
     )
@@ -106,8 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-verify", action="store_true", help="skip autograding the reference first")
     p.set_defaults(run=_cmd_release)
 
-    p = sub.add_parser("autograde", help="autograde the submissions of an assignment")
-    p.add_argument("assignment")
+    p = sub.add_parser("autograde", help="autograde the submissions of one or more assignments, in parallel")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
+    p.add_argument("--all", action="store_true", help="every assignment in source/")
     p.add_argument("--student", help="grade only this student")
     p.add_argument("--jobs", "-j", type=int, default=None, help="parallel grading processes (default: the number of cores)")
     p.add_argument("--force", action="store_true", help="grade again submissions that are already graded")

@@ -94,13 +94,14 @@ def _outcome(assignment: str, data: dict[str, Any]) -> Outcome:
     if data["score"] is not None:
         s, m, cells = data["score"]
         score = Score(data["student"], assignment, s, m, cells)
-    return Outcome(data["student"], data["ok"], data["seconds"], score, data["message"])
+    return Outcome(data["student"], data["ok"], data["seconds"], score, data["message"], assignment)
 
 
 @dataclass
 class Progress:
     total: int
     say: Callable[[str], None]
+    label: bool = False  # name the assignment in each line (several assignments at once)
     started: float = 0.0
     done: int = 0
     failed: int = 0
@@ -114,15 +115,16 @@ class Progress:
         elapsed = time.perf_counter() - self.started
         left = elapsed / self.done * (self.total - self.done)
         result = f"{out.score.score:g}/{out.score.max_score:g}" if out.ok and out.score else f"FAILED ({out.message})"
+        who = f"{out.assignment}/{out.student}" if self.label else out.student
         self.say(
-            f"[{self.done}/{self.total}] {out.student}: {result} in {out.seconds:.1f} s"
+            f"[{self.done}/{self.total}] {who}: {result} in {out.seconds:.1f} s"
             f" | failures {self.failed} | elapsed {elapsed:.0f} s, about {left:.0f} s left"
         )
 
 
 def autograde_many(
     course: Course,
-    assignment: str,
+    assignments: str | list[str],
     student: str | None = None,
     *,
     jobs: int | None = None,
@@ -130,10 +132,23 @@ def autograde_many(
     scheduler: str | None = None,
     say: Callable[[str], None] = print,
 ) -> tuple[list[Outcome], list[str]]:
-    """Grade every (or one) submission in parallel. Returns (outcomes, skipped students)."""
-    students = _check_students(course, assignment, student)
-    skipped = [] if force else [s for s in students if already_graded(course, assignment, s)]
-    todo = [s for s in students if s not in skipped]
+    """Grade every (or one student's) submission of one or more assignments in parallel.
+
+    All (assignment, student) pairs share one pool, so workers start once for the batch.
+    Returns (outcomes, skipped "assignment/student" labels).
+    """
+    names = [assignments] if isinstance(assignments, str) else list(assignments)
+    pairs: list[tuple[str, str]] = []
+    for a in names:
+        if student is not None or len(names) == 1:
+            pairs += [(a, s) for s in _check_students(course, a, student)]
+        else:
+            course.require_assignment(a)
+            pairs += [(a, s) for s in course.submitted_students(a)]
+    if not pairs:
+        raise CourseError(f"no submissions for {', '.join(names)}: expected folders submitted/<student>/<assignment>/")
+    skipped = [] if force else [f"{a}/{s}" for a, s in pairs if already_graded(course, a, s)]
+    todo = [(a, s) for a, s in pairs if f"{a}/{s}" not in skipped]
     if skipped:
         say(f"skipping {len(skipped)} submission(s) already graded (use --force to grade them again)")
     if not todo:
@@ -145,42 +160,43 @@ def autograde_many(
             "set COURSE_DB_URL=postgresql://user@host/db"
         )
     prepare_gradebook(course)
-    progress = Progress(len(todo), say)
-    outcomes: list[Outcome] = []
+    progress = Progress(len(todo), say, label=len(names) > 1)
+    root = str(course.root)
     if scheduler:
-        outcomes = _run_dask(scheduler, str(course.root), db_url, assignment, todo, progress)
+        outcomes = _run_dask(scheduler, root, db_url, todo, progress)
     else:
-        jobs = max(1, jobs or os.cpu_count() or 1)
+        jobs = max(1, jobs or default_jobs())
         if jobs == 1 or len(todo) == 1:
-            for s in todo:
-                out = _outcome(assignment, grade_task(str(course.root), db_url, assignment, s))
+            outcomes = []
+            for a, s in todo:
+                out = _outcome(a, grade_task(root, db_url, a, s))
                 progress.update(out)
                 outcomes.append(out)
         else:
             ctx = get_context("spawn")
             with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx) as pool:
-                futures: dict[Future[dict[str, Any]], str] = {
-                    pool.submit(grade_task, str(course.root), db_url, assignment, s): s for s in todo
-                }
-                outcomes = _collect(futures, assignment, progress)
-    return sorted(outcomes, key=lambda o: o.student), skipped
+                futures = {pool.submit(grade_task, root, db_url, a, s): (a, s) for a, s in todo}
+                outcomes = _collect(futures, progress)
+    return sorted(outcomes, key=lambda o: (o.assignment, o.student)), skipped
 
 
-def _collect(futures: dict[Any, str], assignment: str, progress: Progress, completed: Callable[..., Iterable[Any]] = as_completed) -> list[Outcome]:
+def _collect(futures: dict[Any, tuple[str, str]], progress: Progress, completed: Callable[..., Iterable[Any]] = as_completed) -> list[Outcome]:
     outcomes = []
     for fut in completed(list(futures)):
+        assignment, student = futures[fut]
         try:
             out = _outcome(assignment, fut.result())
         except Exception as err:  # noqa: BLE001 - a broken worker fails one student, not the batch
-            out = Outcome(futures[fut], False, 0.0, None, f"the grading worker failed: {type(err).__name__}: {err}")
+            out = Outcome(student, False, 0.0, None, f"the grading worker failed: {type(err).__name__}: {err}", assignment)
         progress.update(out)
         outcomes.append(out)
     return outcomes
 
 
-def _run_dask(scheduler: str, root: str, db_url: str, assignment: str, students: list[str], progress: Progress) -> list[Outcome]:
+def _run_dask(scheduler: str, root: str, db_url: str, todo: list[tuple[str, str]], progress: Progress) -> list[Outcome]:
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError:  # pragma: no cover - pinned in requirements.txt
         raise CourseError("--scheduler needs the 'distributed' package (pip install distributed)") from None
     try:
@@ -188,8 +204,10 @@ def _run_dask(scheduler: str, root: str, db_url: str, assignment: str, students:
     except OSError as err:
         raise CourseError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
     with client:
-        futures = {client.submit(grade_task, root, db_url, assignment, s, pure=False, key=f"grade-{assignment}-{s}"): s for s in students}
-        return _collect(futures, assignment, progress, completed=dask_completed)
+        futures = {
+            client.submit(grade_task, root, db_url, a, s, pure=False, key=f"grade-{a}-{s}"): (a, s) for a, s in todo
+        }
+        return _collect(futures, progress, completed=dask_completed)
 
 
 def default_jobs() -> int:
