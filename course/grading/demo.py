@@ -8,7 +8,6 @@ from pathlib import Path
 
 import nbformat
 
-from course.grading import autograde as ag
 from course.grading import feedback as fb
 from course.grading import grades as gr
 from course.grading.coursedir import Course, submit
@@ -36,7 +35,9 @@ def half_done(source: Path, released: Path) -> nbformat.NotebookNode:
     return out
 
 
-def run(course: Course, say: Callable[[str], None] = print) -> list[gr.Score]:
+def run(course: Course, say: Callable[[str], None] = print, jobs: int | None = None) -> list[gr.Score]:
+    from course.grading.parallel import autograde_many
+
     assignments = course.assignments()
     for a in assignments:
         say(release(course, a))
@@ -48,16 +49,18 @@ def run(course: Course, say: Callable[[str], None] = print) -> list[gr.Score]:
         submit(course, a, "demo-reference", course.source_notebook(a))
         submit(course, a, "demo-untouched", course.release_notebook(a))
         submit(course, a, "demo-halfdone", half)
-        for s in STUDENTS:
-            out = ag.autograde_one(course, a, s)
-            status = f"{out.score.score:g}/{out.score.max_score:g}" if out.ok and out.score else f"FAILED: {out.message}"
-            say(f"{a}: autograded {s} in {out.seconds:.1f} s: {status}")
-        for s in STUDENTS:
-            fb.feedback(course, a, s)
+    say("")
+    demo = [(a, s) for a in assignments for s in STUDENTS]
+    outcomes, _ = autograde_many(course, assignments, jobs=jobs, force=True, say=say, only=demo)
+    failed = [o for o in outcomes if not o.ok]
+    for a in assignments:
+        fb.feedback(course, a)
         say(f"{a}: feedback written to feedback/<student>/{a}/")
     csv_path, scores, hists = gr.export(course)
     demo_scores = [s for s in scores if s.student in STUDENTS]
     say("")
     say(gr.table(demo_scores))
     say(f"\ngrades: {csv_path.relative_to(course.root)}; histograms: {', '.join(str(h.relative_to(course.root)) for h in hists)}")
+    if failed:
+        say(f"{len(failed)} submission(s) could not be graded: {', '.join(f'{o.assignment}/{o.student}' for o in failed)}")
     return demo_scores

@@ -131,6 +131,7 @@ def autograde_many(
     force: bool = False,
     scheduler: str | None = None,
     say: Callable[[str], None] = print,
+    only: list[tuple[str, str]] | None = None,
 ) -> tuple[list[Outcome], list[str]]:
     """Grade every (or one student's) submission of one or more assignments in parallel.
 
@@ -145,6 +146,8 @@ def autograde_many(
         else:
             course.require_assignment(a)
             pairs += [(a, s) for s in course.submitted_students(a)]
+    if only is not None:
+        pairs = [p for p in pairs if p in only]
     if not pairs:
         raise CourseError(f"no submissions for {', '.join(names)}: expected folders submitted/<student>/<assignment>/")
     skipped = [] if force else [f"{a}/{s}" for a, s in pairs if already_graded(course, a, s)]
