@@ -66,26 +66,38 @@ def already_graded(course: Course, assignment: str, student: str) -> bool:
     return course.score(assignment, student) is not None
 
 
-# Workers keep one Course (and so one NbGraderAPI) per course directory and gradebook.
 _WORKER_COURSES: dict[tuple[str, str], Course] = {}
 
 
-def grade_task(root: str, db_url: str, assignment: str, student: str) -> dict[str, Any]:
-    """Grade one student. Runs in a worker process (local pool or Dask); returns plain data."""
-    key = (root, db_url)
-    course = _WORKER_COURSES.get(key)
-    if course is None:
-        course = _WORKER_COURSES[key] = Course(root, db_url=db_url)
-    out = autograde_one(course, assignment, student, force=True)
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def share_cores(threads: int) -> None:
+    """Give the kernels this worker starts ``threads`` CPU threads each (they inherit the env).
+
+    PyTorch uses every core by default; N kernels doing so on N cores oversubscribe the CPU
+    and training cells slow down many times over. An instructor's own setting wins.
+    """
+    for var in THREAD_VARS:
+        os.environ.setdefault(var, str(max(1, threads)))
+
+
+def grade_task(root: str, db_url: str, assignment: str, student: str, threads: int = 1) -> dict[str, Any]:
+    """Grade one student in a worker process (local pool or Dask); returns plain data."""
+    share_cores(threads)
+    return {**_grade_here(root, db_url, assignment, student), "host": os.uname().nodename, "pid": os.getpid()}
+
+
+def _grade_here(root: str, db_url: str, assignment: str, student: str) -> dict[str, Any]:
+    """Grade in this process, without touching its thread settings (one kernel at a time)."""
+    key = (root, db_url)  # one Course (and so one NbGraderAPI) per course directory and gradebook
+    if key not in _WORKER_COURSES:
+        _WORKER_COURSES[key] = Course(root, db_url=db_url)
+    out = autograde_one(_WORKER_COURSES[key], assignment, student, force=True)
     score = out.score
     return {
-        "student": student,
-        "ok": out.ok,
-        "seconds": out.seconds,
-        "message": out.message,
+        "student": student, "ok": out.ok, "seconds": out.seconds, "message": out.message,
         "score": None if score is None else (score.score, score.max_score, score.cells),
-        "host": os.uname().nodename,
-        "pid": os.getpid(),
     }
 
 
@@ -172,13 +184,15 @@ def autograde_many(
         if jobs == 1 or len(todo) == 1:
             outcomes = []
             for a, s in todo:
-                out = _outcome(a, grade_task(root, db_url, a, s))
+                out = _outcome(a, _grade_here(root, db_url, a, s))
                 progress.update(out)
                 outcomes.append(out)
         else:
             ctx = get_context("spawn")
-            with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx) as pool:
-                futures = {pool.submit(grade_task, root, db_url, a, s): (a, s) for a, s in todo}
+            workers = min(jobs, len(todo))
+            threads = max(1, default_jobs() // workers)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                futures = {pool.submit(grade_task, root, db_url, a, s, threads): (a, s) for a, s in todo}
                 outcomes = _collect(futures, progress)
     return sorted(outcomes, key=lambda o: (o.assignment, o.student)), skipped
 
