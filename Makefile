@@ -22,9 +22,11 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 	@echo "setup done: $(BIN)/python"
 
+# JupyterLab on the course, the welcome notebook in front (settings: jupyter_lab_config.py).
+# More options through LAB_ARGS, e.g. make lab LAB_ARGS="--no-browser --allow-root" in a container.
 lab: setup
 	$(BIN)/course data >/dev/null
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(PORT) notebooks/00_welcome.ipynb
+	$(BIN)/jupyter lab --config="$(CURDIR)/jupyter_lab_config.py" --port=$(PORT) $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest

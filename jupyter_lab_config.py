@@ -1,0 +1,20 @@
+"""JupyterLab settings for the course, read by `make lab` (`jupyter lab --config=jupyter_lab_config.py`).
+
+JupyterLab opens on the repository with the welcome notebook in front. nbgrader's lab
+extension (the Validate button, the Assignments tab, Formgrader) reads nbgrader_config.py
+from the folder the server was started in, so the server always starts here, whichever
+folder the command was typed in.
+"""
+
+import os
+from pathlib import Path
+
+c = get_config()  # noqa: F821 - provided by traitlets when this file is loaded
+
+ROOT = Path(__file__).resolve().parent
+WELCOME = "notebooks/00_welcome.ipynb"
+
+os.chdir(ROOT)
+c.ServerApp.root_dir = str(ROOT)
+# Where http://localhost:PORT/ leads, and the address printed at start: the welcome notebook.
+c.LabApp.default_url = f"/lab/tree/{WELCOME}"

@@ -1,0 +1,1 @@
+"""Browser tests: JupyterLab and the nbgrader extension, driven in headless Chromium."""

@@ -1,0 +1,127 @@
+"""The student's JupyterLab, in a real browser: the welcome page, an assignment, Validate, a lecture."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from .lab import (
+    ROOT,
+    active_notebook,
+    dialogs,
+    error_outputs,
+    expect,
+    graded_cells,
+    images_rendered,
+    open_notebook,
+    run_all,
+    solved_copy,
+    validate,
+    wait_kernel_idle,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+ASSIGNMENT = "01_tensors"
+RELEASED = f"release/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+LECTURE = "notebooks/01_tensors.ipynb"  # the lecture of the same chapter; it draws two figures
+KERNEL = "Python 3 (ipykernel)"
+
+
+def assert_kernel_ready_without_dialog(page: Any) -> None:
+    """The notebook's python3 kernelspec starts its kernel: no "Select Kernel" question."""
+    wait_kernel_idle(page)
+    assert dialogs(page) == [], f"a dialog opened with the notebook: {dialogs(page)}"
+    status = page.locator("#jp-main-statusbar").inner_text()
+    assert KERNEL in status, f"expected the {KERNEL} kernel in the status bar: {status!r}"
+
+
+def test_a_notebook_without_kernelspec_would_ask_for_a_kernel(lab_page, lab_server, shot) -> None:
+    """The check above has teeth: strip the kernel metadata and JupyterLab asks "Select Kernel"."""
+    nb = json.loads((ROOT / RELEASED).read_text())
+    nb["metadata"].pop("kernelspec")
+    nb["metadata"].pop("language_info", None)  # JupyterLab would pick a kernel by language
+    (lab_server.root / "no-kernelspec.ipynb").write_text(json.dumps(nb))
+    open_notebook(lab_page, lab_server, "no-kernelspec.ipynb", "no-kernelspec")
+    wait_kernel_idle(lab_page)
+    assert dialogs(lab_page) == ["Select Kernel"], dialogs(lab_page)
+    shot("select-kernel-dialog")
+
+
+def test_lab_opens_on_the_welcome_notebook(lab_page, lab_server, shot) -> None:
+    """`make lab`'s address (/) leads to JupyterLab with the welcome notebook in front, kernel ready."""
+    lab_page.goto(lab_server.url("", reset=""))
+    panel = active_notebook(lab_page)
+    panel.locator(".jp-Cell").first.wait_for()
+    assert "/lab/tree/notebooks/00_welcome.ipynb" in lab_page.url
+    current = lab_page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel").first
+    expect(current).to_have_text("00_welcome.ipynb")
+    expect(panel.locator(".jp-Cell").first).to_contain_text("Welcome to the PyTorch course")
+    assert_kernel_ready_without_dialog(lab_page)
+    # the nbgrader extension is there for the student: its menu and the toolbar's Validate
+    assert lab_page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader").count() == 1
+    assert panel.locator("jp-button.validate-button").count() == 1
+    shot("welcome")
+
+
+def test_released_assignment_stubs_fail_and_validate_says_so(lab_page, lab_server, shot, timings) -> None:
+    panel = open_notebook(lab_page, lab_server, RELEASED, "student-release")
+    assert_kernel_ready_without_dialog(lab_page)
+    shot("opened-kernel-idle")
+
+    timings["run all (release)"] = run_all(lab_page)
+    errors = error_outputs(panel)
+    assert errors, "Run All on the released notebook showed no error: the stubs should raise NotImplementedError"
+    assert "NotImplementedError" in errors[0], f"the first error is not the stub's: {errors[0][-300:]}"
+    first_error = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").first
+    first_error.scroll_into_view_if_needed()
+    shot("run-all-notimplemented")
+
+    ok, text, seconds = validate(lab_page)
+    timings["validate (release)"] = seconds
+    assert not ok, f"Validate passed the unmodified release: {text[:300]}"
+    # one report per graded test cell, each naming the stub's error
+    graded = graded_cells(ROOT / RELEASED)
+    assert text.count("The following cell failed") == graded, f"expected {graded} failed cells in: {text[:500]}"
+    assert text.count("NotImplementedError") >= graded, (
+        f"Validate's report does not name the stubs' error: {text[:300]}"
+    )
+    shot("validate-failed")
+
+
+def test_validate_succeeds_with_a_correct_solution(lab_page, lab_server, shot, timings) -> None:
+    """The released notebook with the reference solutions typed in: Validate reports success."""
+    solved = f"work/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+    # from the repository's clean release: the scratch copy may hold another test's outputs
+    solved_copy(ROOT / RELEASED, ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", lab_server.root / solved)
+    open_notebook(lab_page, lab_server, solved, "student-solved")
+    assert_kernel_ready_without_dialog(lab_page)
+    ok, text, seconds = validate(lab_page)
+    timings["validate (solved)"] = seconds
+    shot("validate-success")
+    assert ok, f"Validate did not pass the correct solution: {text[:500]}"
+    assert "Success" in text, text[:300]
+
+
+def test_lecture_runs_top_to_bottom_and_plots_render(lab_page, lab_server, shot, timings) -> None:
+    panel = open_notebook(lab_page, lab_server, LECTURE, "student-lecture")
+    assert_kernel_ready_without_dialog(lab_page)
+    timings["run all (lecture)"] = run_all(lab_page)
+    shot("ran")
+
+    errors = error_outputs(panel)
+    assert not errors, f"the lecture wrote to stderr or raised: {errors[0][-400:]}"
+    prompts = panel.locator(".jp-CodeCell .jp-InputPrompt").all_text_contents()
+    not_run = [i for i, p in enumerate(prompts) if "[" in p and not any(ch.isdigit() for ch in p)]
+    assert not not_run, f"code cells {not_run} of {len(prompts)} did not run"
+
+    images = images_rendered(panel)
+    assert images, "the lecture's plots produced no image in the notebook (is MPLBACKEND=Agg leaking in?)"
+    broken = [img for img in images if not (img["complete"] and img["w"] > 0 and img["h"] > 0)]
+    assert not broken, f"{len(broken)} of {len(images)} plot(s) did not render as images: {broken}"
+    first = panel.locator(".jp-OutputArea-output img").first
+    first.scroll_into_view_if_needed()
+    shot("plot", first.locator("xpath=ancestor::div[contains(@class,'jp-Cell')][1]"))
+    shot("plot-in-page")
