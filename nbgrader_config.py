@@ -24,7 +24,64 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 
-# A local exchange folder a normal user can write (the default lives under /usr/local/share).
-# On JupyterHub set NBGRADER_EXCHANGE to the shared folder every user can reach.
-c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", str(ROOT / ".exchange"))
+# The exchange: where `nbgrader release_assignment` puts assignments, where the Assignments tab
+# fetches and submits, and where feedback travels back. nbgrader's default lives under
+# /usr/local/share, which a laptop user cannot write, so on one machine it is `.exchange/`
+# here, created on first use (mode 777, as nbgrader wants; it holds only course files).
+# On JupyterHub set NBGRADER_EXCHANGE, for instructor and students alike, to the shared folder
+# the administrator created (see nbgrader's "Setting up the exchange").
+# Fetched assignments land in `pytorch-course/NN_topic/` under the folder JupyterLab serves.
+LOCAL_EXCHANGE = ROOT / ".exchange"
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or str(LOCAL_EXCHANGE)
 c.Exchange.path_includes_course = True
+if c.Exchange.root == str(LOCAL_EXCHANGE) and not LOCAL_EXCHANGE.is_dir():
+    try:
+        LOCAL_EXCHANGE.mkdir()
+        LOCAL_EXCHANGE.chmod(0o777)
+    except OSError:
+        pass  # a read-only checkout: `nbgrader release_assignment` reports the problem itself
+
+# --- Grading that survives broken and hostile submissions (course/grading/) ---------------------
+# These replace nbgrader's defaults so that plain `nbgrader autograde` and `course autograde` grade
+# the same way: kernels in a sandbox (bubblewrap; COURSE_SANDBOX=off|required), a guard in the
+# kernel against monkeypatching and frame snooping, dead kernels survived, output capped,
+# deleted or edited test cells put back, unreadable or renamed notebooks graded, flags for
+# review in the gradebook (Formgrader shows them) and in autograded/<student>/<assignment>.grading.json,
+# and feedback that never shows hidden tests.
+try:
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
+        GetGrades,
+        IgnorePattern,
+        LimitOutput,
+        OverwriteKernelspec,
+        SaveAutoGrades,
+    )
+
+    from course.grading.execute import GradingExecute, SafeOverwriteCells
+    from course.grading.intake import SafeNotebookExporter
+    from course.grading.redact import HideHiddenTests
+except ImportError as _err:  # the course package is not installed: nbgrader's defaults
+    import warnings
+
+    warnings.warn(f"course grading protections unavailable ({_err}); using plain nbgrader", stacklevel=1)
+else:
+    c.Autograde.exporter_class = SafeNotebookExporter
+    c.Autograde.pre_convert_hook = "course.grading.intake.find_renamed_notebook"
+    c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, SafeOverwriteCells, CheckCellMetadata]
+    c.Autograde.autograde_preprocessors = [
+        GradingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+        CheckCellMetadata,
+    ]
+    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+    # Limits of one grading kernel (the cell timeout is c.Execute.timeout above).
+    c.GradingExecute.memory_limit_mb = 4096
+    c.GradingExecute.cpu_limit_s = 900
+    c.GradingExecute.max_processes = 512
+    c.GradingExecute.max_cell_output = 100_000
+    # Reports beside autograded submissions are the grader's, never the student's.
+    c.CourseDirectory.ignore = c.CourseDirectory.ignore + ["*.grading.json"]

@@ -39,6 +39,9 @@ def _cmd_autograde(course: Course, args: argparse.Namespace) -> int:
     jobs = args.jobs or default_jobs()
     where = f"on the Dask cluster at {args.scheduler}" if args.scheduler else f"with {jobs} job(s)"
     print(f"autograding {', '.join(names)} {where}", flush=True)
+    from course.grading.sandbox import support
+
+    print(support().describe(), flush=True)
     outcomes, skipped = autograde_many(
         course, names, args.student, jobs=jobs, force=args.force, scheduler=args.scheduler,
         say=lambda line: print(line, flush=True),
@@ -49,6 +52,11 @@ def _cmd_autograde(course: Course, args: argparse.Namespace) -> int:
         + (f", {len(skipped)} skipped as already graded" if skipped else "")
         + (f", {len(failed)} failed: {', '.join(o.student for o in failed)}" if failed else "")
     )
+    review = [o for o in outcomes if o.ok and o.message]
+    if review:
+        print(f"{len(review)} submission(s) flagged for review (course grades shows why):")
+        for o in review:
+            print(f"  {o.assignment}/{o.student}: {o.message[:200]}")
     if failed and len(outcomes) == 1 and args.student:
         raise CourseError(f"{failed[0].student}: could not be autograded: {failed[0].message}")
     return 1 if failed else 0

@@ -7,7 +7,24 @@ from pathlib import Path
 
 from course.grading.coursedir import Course, Score
 
-COLUMNS = ["assignment", "student", "score", "max_score", "percent"]
+COLUMNS = ["assignment", "student", "score", "max_score", "percent", "flagged", "review"]
+
+
+def review(course: Course, assignment: str, student: str, marked: set[tuple[str, str]] | None = None) -> tuple[bool, list[str]]:
+    """Whether the autograder (or a grader in Formgrader) flagged a submission, and why."""
+    from course.grading import report
+
+    flagged, reasons, _notes = report.summary(report.report_path(course.root / "autograded", student, assignment))
+    if marked is None:
+        marked = flagged_in_gradebook(course)
+    return flagged or (assignment, student) in marked, reasons
+
+
+def flagged_in_gradebook(course: Course) -> set[tuple[str, str]]:
+    """(assignment, student) pairs with nbgrader's flag set on any of their notebooks."""
+    with course.gradebook() as gb:
+        return {(a.name, sub.student.id) for a in gb.assignments for sub in a.submissions
+                if any(nb.flagged for nb in sub.notebooks)}
 
 
 def export(course: Course, out_dir: Path | None = None) -> tuple[Path, list[Score], list[Path]]:
@@ -18,8 +35,11 @@ def export(course: Course, out_dir: Path | None = None) -> tuple[Path, list[Scor
     with csv_path.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
+        marked = flagged_in_gradebook(course)
         for s in scores:
-            writer.writerow([s.assignment, s.student, f"{s.score:g}", f"{s.max_score:g}", f"{s.percent:.1f}"])
+            flagged, reasons = review(course, s.assignment, s.student, marked)
+            writer.writerow([s.assignment, s.student, f"{s.score:g}", f"{s.max_score:g}", f"{s.percent:.1f}",
+                             "yes" if flagged else "", " | ".join(reasons[:5]) + (f" | (+{len(reasons) - 5} more)" if len(reasons) > 5 else "")])
     return csv_path, scores, histograms(scores, out_dir)
 
 

@@ -1,0 +1,156 @@
+"""Feedback that never shows hidden tests (nbgrader issue #917), yet says what failed and why.
+
+nbgrader builds feedback from the autograded notebook, where every test cell holds its
+hidden part and its tracebacks quote it. ``HideHiddenTests`` (a GenerateFeedback
+preprocessor, see ``nbgrader_config.py``):
+
+- cuts the text between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` out of every
+  test cell, leaving one line that says hidden checks ran;
+- replaces the traceback of a failed test by the check's own message (``course.checks``
+  messages are written for learners), the test's name, and where in the learner's code the
+  error came from when it came from there; nothing of the hidden code survives;
+- drops the grader's review notice and any output of a test cell that could echo hidden
+  values (only the visible part's printed output before the failure is kept).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+NOTICE_ID = "course-grading-notice"
+FRIENDLY = {
+    "CheckFailed": "{evalue}",
+    "CellTimeoutError": "This test took longer than the time limit and was stopped: is there an endless loop, "
+                        "or a very slow step, in your code?",
+    "KernelDied": "{evalue}",
+    "NotRun": "{evalue}",
+    "GraderError": "{evalue}",
+    "GuardViolation": "{evalue}",
+    "NotImplementedError": "Your function still raises NotImplementedError: replace the stub with your code.",
+    "KeyboardInterrupt": "This test was interrupted (it ran past its time limit).",
+}
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    begin = Unicode("BEGIN HIDDEN TESTS").tag(config=True)
+    end = Unicode("END HIDDEN TESTS").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
+        nb.cells = [c for c in nb.cells if c.get("id") != NOTICE_ID]
+        # Every line of every hidden test, to scrub from any output (a learner's cell may print them).
+        self._hidden: list[str] = []
+        for cell in nb.cells:
+            if cell.cell_type == "code" and self.begin in cell.source:
+                self._hidden += _hidden_lines(cell.source, self.begin, self.end)
+        self._hidden.sort(key=len, reverse=True)
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> tuple[NotebookNode, Any]:
+        md = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code":
+            return cell, resources
+        if not md.get("grade") or md.get("solution"):
+            for out in cell.get("outputs", []):
+                _scrub_output(out, self._hidden)
+            return cell, resources
+        self._strip(cell)
+        hidden_lines = self._hidden
+        outs = []
+        timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+        for out in cell.get("outputs", []):
+            if timed_out and out.output_type == "error" and out.get("ename") == "KeyboardInterrupt":
+                continue  # the interrupt that stopped it: the timeout says it better
+            if out.output_type == "error":
+                outs.append(self._explain(out, md.get("grade_id", "this test"), hidden_lines))
+            elif out.output_type == "stream" and out.get("name") == "stderr":
+                text = ANSI.sub("", out.get("text", ""))
+                outs.append(new_output("stream", name="stderr", text=_scrub(text, hidden_lines)[:2000]))
+            elif out.output_type == "stream":
+                outs.append(new_output("stream", name="stdout", text=_scrub(out.get("text", ""), hidden_lines)[:5000]))
+            # display data and results of a test cell are left out: they could show hidden values
+        cell.outputs = outs
+        return cell, resources
+
+    def _strip(self, cell: NotebookNode) -> list[str]:
+        lines = cell.source.split("\n")
+        kept, hidden, inside, count = [], [], False, 0
+        for line in lines:
+            if self.begin in line:
+                inside = True
+                count += 1
+                indent = line[: len(line) - len(line.lstrip())]
+                kept.append(f"{indent}# (hidden tests: they run when your work is graded, on inputs you have not seen)")
+                continue
+            if self.end in line:
+                inside = False
+                continue
+            (hidden if inside else kept).append(line)
+        cell.source = "\n".join(kept)
+        return [h.strip() for h in hidden if len(h.strip()) > 8]
+
+    def _explain(self, out: NotebookNode, test: str, hidden_lines: list[str]) -> NotebookNode:
+        ename = str(out.get("ename", "Error"))
+        evalue = ANSI.sub("", str(out.get("evalue", "")))
+        template = FRIENDLY.get(ename)
+        if template is not None:
+            message = template.format(evalue=evalue)
+        elif evalue:
+            message = f"{ename}: {evalue}"
+        else:
+            message = f"{ename} (a check failed without a message)"
+        where = _learner_frame(out.get("traceback", []))
+        text = f"{test} failed: {_scrub(message, hidden_lines)}"
+        if where:
+            text += f"\n(the error was raised in your code: {where})"
+        return new_output("error", ename=ename, evalue=_scrub(message, hidden_lines), traceback=[text])
+
+
+def _hidden_lines(source: str, begin: str, end: str) -> list[str]:
+    lines, inside = [], False
+    for line in source.split("\n"):
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside and len(line.strip()) > 8:
+            lines.append(line.strip())
+    return lines
+
+
+def _scrub_output(out: NotebookNode, hidden_lines: list[str]) -> None:
+    if not hidden_lines:
+        return
+    if "text" in out:
+        out["text"] = _scrub(ANSI.sub("", str(out["text"])), hidden_lines)
+    if "evalue" in out:
+        out["evalue"] = _scrub(ANSI.sub("", str(out["evalue"])), hidden_lines)
+    if "traceback" in out:
+        out["traceback"] = [_scrub(ANSI.sub("", str(t)), hidden_lines) for t in out["traceback"]]
+    for kind, value in list(out.get("data", {}).items()):
+        if isinstance(value, str):
+            out["data"][kind] = _scrub(value, hidden_lines)
+
+
+def _scrub(text: str, hidden_lines: list[str]) -> str:
+    for h in hidden_lines:
+        if h in text:
+            text = text.replace(h, "<hidden test>")
+    return text
+
+
+def _learner_frame(traceback: list[str]) -> str:
+    """'line N of your cell' for the innermost frame that is the learner's, else ''."""
+    found = ""
+    for entry in traceback:
+        plain = ANSI.sub("", entry)
+        m = re.search(r"Cell In\[(\d+)\], line (\d+)(?:, in (\w+))?", plain)
+        if m:
+            found = f"line {m.group(2)}" + (f" of {m.group(3)}()" if m.group(3) and m.group(3) != "<module>" else "")
+    return found

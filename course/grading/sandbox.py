@@ -1,0 +1,505 @@
+"""The sandbox around grading kernels: student code runs in a box it cannot climb out of.
+
+On Linux with bubblewrap (Debian: ``apt-get install bubblewrap``) every grading kernel runs
+inside ``bwrap`` with
+
+- a file system of its own: the Python installation, the ``course`` package and the data
+  folder read-only, a private ``/tmp``, and as its working directory a private, size-limited
+  copy of the student's scratch folder (``autograded/<student>/<assignment>/``): the
+  instructor's files of the assignment read-only, the notebook itself absent (so hidden
+  tests cannot be read back from disk), and writes that vanish with the box. ``source/``,
+  the gradebook, ``submitted/``, other students' folders and ``feedback/`` are not there;
+- no network (a network namespace of its own; the kernel talks to the grader over Unix
+  sockets in a folder bound into the box) and no view of other processes;
+- limits (applied by a tiny launcher before the kernel starts): address space, CPU seconds,
+  processes, file size. When the grader runs as root the kernel drops to an unprivileged
+  user id (``setpriv``) so that these limits hold and root's files stay root's.
+
+Where none of this can be had (macOS, a container without user namespaces, no ``bwrap``)
+grading still works, unsandboxed, and says so once. ``COURSE_SANDBOX=off`` turns the
+sandbox off; ``COURSE_SANDBOX=required`` refuses to grade without one.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Any as AnyTrait
+from traitlets import Bool, Dict, List, Unicode
+
+MODE_ENV = "COURSE_SANDBOX"  # auto (default) | required | off
+GUARD_FD_ENV = "COURSE_GUARD_FD"
+SANDBOX_UID_BASE = 61000  # unprivileged ids used for kernels when the grader is root
+# Environment variables a grading kernel may see; everything else (COURSE_DB_URL with its
+# password, tokens, the instructor's paths) stays outside.
+PASS_ENV = (
+    "LANG", "LC_ALL", "TZ", "PYTHONHASHSEED", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+    "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES",
+    "COURSE_REQUIRE_CUDA", "NBGRADER_EXECUTION", "MPLBACKEND",
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-kernel resource limits. Generous for honest work, fatal for bombs."""
+
+    memory_mb: int = 4096  # private writable memory of the kernel process
+    cpu_seconds: int = 900  # CPU time of the kernel process, all threads together
+    processes: int = 512  # tasks (processes and threads) of the kernel's user id
+    file_mb: int = 256  # the largest file the kernel may write
+    tmp_mb: int = 512  # its private /tmp (and /dev/shm)
+
+    def rlimits(self, cuda: bool) -> dict[str, int]:
+        out = {
+            "CPU": self.cpu_seconds,
+            "FSIZE": self.file_mb << 20,
+            "NPROC": self.processes,
+            "CORE": 0,
+        }
+        # The data segment (private writable memory), not the address space: torch maps
+        # gigabytes of libraries, and CUDA reserves huge virtual ranges it never touches.
+        out["DATA"] = self.memory_mb << 20
+        return out
+
+
+@dataclass(frozen=True)
+class Support:
+    """Whether grading kernels can be sandboxed here, and how."""
+
+    available: bool
+    drop_user: bool = False  # root: drop to an unprivileged uid with setpriv inside the box
+    reason: str = ""
+
+    def describe(self) -> str:
+        if self.available:
+            how = "bubblewrap, kernels as an unprivileged user" if self.drop_user else "bubblewrap"
+            return f"sandboxed grading ({how}): no network, read-only course files, memory/CPU/process limits"
+        return f"UNSANDBOXED grading: {self.reason}; student code can read and write whatever this user can"
+
+
+_SUPPORT: Support | None = None
+_SUPPORT_LOCK = threading.Lock()
+_WARNED = False
+
+
+def mode() -> str:
+    value = os.environ.get(MODE_ENV, "auto").strip().lower() or "auto"
+    return value if value in ("auto", "required", "off") else "auto"
+
+
+def _probe() -> Support:
+    if mode() == "off":
+        return Support(False, reason=f"the sandbox is turned off ({MODE_ENV}=off)")
+    if not sys.platform.startswith("linux"):
+        return Support(False, reason=f"no sandbox on {sys.platform} (bubblewrap needs Linux)")
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        return Support(False, reason="bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)")
+    root = os.geteuid() == 0
+    if root and not shutil.which("setpriv"):
+        return Support(False, reason="running as root without setpriv (util-linux) to drop privileges in the sandbox")
+    box = Box(cwd=None, drop_user=root)
+    cmd = box.wrap(["/bin/true"]) if os.path.exists("/bin/true") else box.wrap([sys.executable, "-c", "pass"])
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return Support(False, reason=f"bubblewrap does not start here ({err})")
+    if proc.returncode != 0:
+        detail = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+        return Support(False, reason=f"bubblewrap cannot create its namespaces here ({detail}); user namespaces may be disabled")
+    return Support(True, drop_user=root)
+
+
+def support(refresh: bool = False) -> Support:
+    """Probe once per process (about 20 ms) whether bubblewrap works here."""
+    global _SUPPORT
+    with _SUPPORT_LOCK:
+        if _SUPPORT is None or refresh:
+            _SUPPORT = _probe()
+        return _SUPPORT
+
+
+def warn_once(log: Any = None) -> None:
+    """Say plainly, once per process, that grading runs without a sandbox."""
+    global _WARNED
+    s = support()
+    if s.available or _WARNED:
+        return
+    _WARNED = True
+    line = f"course: {s.describe()}"
+    if log is not None:
+        log.warning(line)
+    else:
+        print(line, file=sys.stderr, flush=True)
+
+
+# --- what the kernel may see -------------------------------------------------------------
+
+def _python_paths() -> list[str]:
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    paths.add(str(Path(os.path.realpath(sys.executable)).parent.parent))
+    return sorted(p for p in paths if p and os.path.isdir(p))
+
+
+def _course_paths() -> list[str]:
+    from course.paths import data_dir, package_dir
+
+    return [str(package_dir()), str(data_dir())]
+
+
+def _system_dirs() -> list[tuple[str, str | None]]:
+    """(path, symlink target or None) for the usual top-level system folders."""
+    out = []
+    for name in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt"):
+        if os.path.islink(name):
+            out.append((name, os.readlink(name)))
+        elif os.path.isdir(name):
+            out.append((name, None))
+    return out
+
+
+def _inside(path: str, roots: list[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+@dataclass
+class Box:
+    """One bwrap command line: what is visible, what is writable, who runs, which limits."""
+
+    cwd: str | None  # the kernel's working directory: a private tmpfs at the scratch folder's path
+    drop_user: bool = False
+    uid: int = SANDBOX_UID_BASE
+    visible: list[str] = field(default_factory=list)  # files of the scratch folder shown there, read-only
+    extra_rw: list[str] = field(default_factory=list)  # e.g. the folder with the kernel's sockets
+    extra_ro: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    limits: Limits | None = None
+    cuda: bool = False
+
+    def wrap(self, argv: list[str]) -> list[str]:
+        args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                "--die-with-parent", "--hostname", "grader"]
+        if not self.drop_user:
+            args += ["--unshare-user", "--cap-drop", "ALL"]
+        made: set[str] = {"/", "/tmp", "/dev", "/proc"}
+        system = []
+        for path, target in _system_dirs():
+            if target is not None:
+                args += ["--symlink", target, path]
+            else:
+                args += ["--ro-bind", path, path]
+                system.append(path)
+            made.add(path)
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        tmp_bytes = str((self.limits or Limits()).tmp_mb << 20)
+        args += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/tmp"]
+        args += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/dev/shm"]
+        for dev in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri")):
+            args += ["--dev-bind", dev, dev]
+        if os.path.isdir("/sys"):
+            args += ["--ro-bind", "/sys", "/sys"]
+            system.append("/sys")
+
+        def ensure_parents(dest: str) -> None:
+            nonlocal args
+            parts = Path(dest).parts
+            for i in range(2, len(parts)):
+                parent = str(Path(*parts[:i]))
+                if parent in made or _inside(parent, system):
+                    continue
+                args += ["--perms", "0755", "--dir", parent]
+                made.add(parent)
+
+        ro: list[str] = []
+        for p in [*_python_paths(), *_course_paths(), *self.extra_ro]:
+            real = os.path.realpath(p)
+            for q in {p, real}:
+                if os.path.exists(q) and not _inside(q, system) and q not in ro:
+                    ro.append(q)
+        for q in sorted(ro, key=len):
+            if any(_inside(q, [r]) and q != r for r in ro if len(r) < len(q)) and os.path.realpath(q) == q:
+                continue  # already visible through a parent bind
+            ensure_parents(q)
+            args += ["--ro-bind", os.path.realpath(q), q]
+            made.add(q)
+        for w in self.extra_rw:
+            ensure_parents(w)
+            args += ["--bind", w, w]
+            made.add(w)
+        if self.cwd:
+            # The working folder is a fresh, size-limited tmpfs at the scratch folder's path:
+            # whatever the code writes stays in the box and is gone with it. The instructor's
+            # files of the assignment are shown read-only; the notebook itself is not there.
+            ensure_parents(self.cwd)
+            args += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", self.cwd]
+            for v in self.visible:
+                args += ["--ro-bind", v, v]
+            args += ["--chdir", self.cwd]
+        args += ["--clearenv"]
+        for k, v in self.env.items():
+            args += ["--setenv", k, v]
+        args += ["--"]
+        if self.drop_user:
+            setpriv = shutil.which("setpriv") or "setpriv"
+            args += [setpriv, f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
+                     "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+        return args + argv
+
+
+LIMITER = (
+    "import os,resource,sys\n"
+    "a=sys.argv[1:];i=a.index('--')\n"
+    "for s in a[:i]:\n"
+    " k,v=s.split('=');v=int(v);r=getattr(resource,'RLIMIT_'+k,None)\n"
+    " if r is None: continue\n"
+    " h=v+5 if k=='CPU' else v\n"
+    " try:\n"
+    "  o=resource.getrlimit(r)[1]\n"
+    "  resource.setrlimit(r,(v,h if o==resource.RLIM_INFINITY or o>h else o))\n"
+    " except (ValueError,OSError): pass\n"
+    "os.execv(a[i+1],a[i+1:])\n"
+)
+
+
+def limited(argv: list[str], limits: Limits, cuda: bool) -> list[str]:
+    """``argv`` started through a tiny launcher that sets the resource limits first."""
+    if sys.platform == "win32":  # pragma: no cover
+        return argv
+    rl = limits.rlimits(cuda)
+    if not support().available:
+        # Outside the sandbox the process count is the whole user's (a desktop runs hundreds of
+        # threads; root is exempt): a limit there would break honest kernels, so there is none.
+        rl.pop("NPROC", None)
+    exe = argv[0] if os.path.isabs(argv[0]) else (shutil.which(argv[0]) or argv[0])
+    return [sys.executable, "-I", "-S", "-c", LIMITER, *[f"{k}={v}" for k, v in rl.items()], "--", exe, *argv[1:]]
+
+
+class LogTail:
+    """The last few kilobytes a kernel wrote to its stdout/stderr, read from a pipe (no disk)."""
+
+    def __init__(self, keep: int = 16384) -> None:
+        self.read_fd, self.write_fd = os.pipe()
+        self.keep = keep
+        self.data = b""
+        self._thread = threading.Thread(target=self._run, daemon=True, name="kernel-log")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                chunk = os.read(self.read_fd, 65536)
+                if not chunk:
+                    break
+                self.data = (self.data + chunk)[-self.keep:]
+        except OSError:
+            pass
+        finally:
+            os.close(self.read_fd)
+
+    def close_writer(self) -> None:
+        if self.write_fd >= 0:
+            os.close(self.write_fd)
+            self.write_fd = -1
+
+    def tail(self, limit: int) -> str:
+        self._thread.join(0.2)
+        return self.data[-limit:].decode("utf-8", "replace")
+
+
+def guard_roots() -> list[str]:
+    """Where the kernel's own code comes from: imports from anywhere else are reported."""
+    from course.paths import package_dir
+
+    roots = [os.path.realpath(p) + os.sep for p in _python_paths()] + [str(package_dir()) + os.sep]
+    return roots + [p + os.sep for p in _python_paths()]
+
+
+def kernel_env(data_dir: str, guard_fd: int | None, sandboxed: bool) -> dict[str, str]:
+    env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
+    bindir = str(Path(sys.executable).parent)
+    env.update({
+        "PATH": f"{bindir}:/usr/local/bin:/usr/bin:/bin",
+        "COURSE_DATA_DIR": data_dir,
+        "PYTHONNOUSERSITE": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "JUPYTER_PLATFORM_DIRS": "1",
+    })
+    env.setdefault("LANG", "C.UTF-8")
+    if sandboxed:
+        env.update({"HOME": "/tmp/home", "TMPDIR": "/tmp", "MPLCONFIGDIR": "/tmp/mpl", "IPYTHONDIR": "/tmp/ipython",
+                    "XDG_CACHE_HOME": "/tmp/cache", "XDG_CONFIG_HOME": "/tmp/config", "TORCH_HOME": "/tmp/torch"})
+    else:
+        for k in ("HOME", "TMPDIR", "USER", "SystemRoot"):
+            if k in os.environ:
+                env[k] = os.environ[k]
+    if guard_fd is not None:
+        env[GUARD_FD_ENV] = str(guard_fd)
+    return env
+
+
+def describe_exit(code: int | None) -> str:
+    """Words for how a kernel process ended (bwrap reports a signal as 128 + its number)."""
+    if code is None:
+        return "the kernel stopped answering"
+    sig = -code if code < 0 else code - 128 if code > 128 else 0
+    if sig:
+        name = {signal.SIGKILL: "SIGKILL", signal.SIGXCPU: "SIGXCPU", signal.SIGSEGV: "SIGSEGV",
+                signal.SIGABRT: "SIGABRT", signal.SIGBUS: "SIGBUS", signal.SIGTERM: "SIGTERM"}.get(sig, f"signal {sig}")
+        why = {
+            signal.SIGKILL: "it was killed, most likely for using too much memory",
+            signal.SIGXCPU: "it used up its CPU-time limit",
+            signal.SIGSEGV: "it crashed (segmentation fault)",
+            signal.SIGABRT: "it aborted",
+            signal.SIGBUS: "it crashed (bus error)",
+        }.get(sig, "it was stopped by a signal")
+        return f"the kernel died: {why} ({name})"
+    if code == 0:
+        return "the kernel exited (the code called exit(), quit() or os._exit(0))"
+    return f"the kernel exited with status {code} (the code called os._exit({code}) or sys.exit from a thread, or crashed)"
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels start inside the sandbox (or, failing that, plainly but limited).
+
+    The grading preprocessor sets ``scratch`` (the student's scratch folder, whose path becomes
+    the kernel's working directory) and ``visible`` (the instructor's files there that the
+    kernel may read) before starting the kernel.
+    """
+
+    scratch = Unicode("", help="the student's scratch folder: the kernel's working directory").tag(config=False)
+    visible = List(Unicode(), help="files of the scratch folder the sandboxed kernel may read").tag(config=False)
+    extra_ro = List(Unicode(), help="more folders the sandboxed kernel may read").tag(config=False)
+    limits_overrides = Dict(help="Limits fields to override").tag(config=False)
+    use_sandbox = Bool(True).tag(config=False)
+    guard_fd = AnyTrait(None, allow_none=True).tag(config=False)  # write end of the guard channel
+    guard_key = AnyTrait(None, allow_none=True).tag(config=False)  # bytes handed to the guard once
+
+    _run_dir: str | None = None
+    _uid: int | None = None
+    _log: Any = None
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.use_sandbox and support().available
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(**self.limits_overrides)
+
+    def _cuda(self) -> bool:
+        return bool(glob.glob("/dev/nvidia[0-9]*")) and os.environ.get("CUDA_VISIBLE_DEVICES", "x") != ""
+
+    def _env(self) -> dict[str, str]:
+        from course.paths import data_dir
+
+        env = kernel_env(str(data_dir()), self.guard_fd, self.sandboxed)
+        if self.guard_key is not None and self._run_dir:
+            key_file = os.path.join(self._run_dir, "guard.key")
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(self.guard_key)
+            if self._uid is not None:
+                os.chown(key_file, self._uid, self._uid)
+            env["COURSE_GUARD_KEY_FILE"] = key_file
+            env["COURSE_GUARD_ROOTS"] = os.pathsep.join(guard_roots())
+        return env
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+        # A short private folder for the connection file, the IPC sockets and the one-time key.
+        self._run_dir = tempfile.mkdtemp(prefix="cg-", dir="/tmp" if os.path.isdir("/tmp") else None)
+        self.connection_file = os.path.join(self._run_dir, "k.json")
+        if self.sandboxed:
+            self.transport = "ipc"
+            self.ip = os.path.join(self._run_dir, "k")
+            if support().drop_user:
+                self._uid = SANDBOX_UID_BASE + os.getpid() % 1000
+                os.chown(self._run_dir, self._uid, self._uid)
+        # The kernel's own stdout/stderr go to a pipe: the last lines say why a kernel died.
+        self._log = LogTail()
+        kw["stdout"] = self._log.write_fd
+        kw["stderr"] = self._log.write_fd
+        if self.guard_fd is not None:
+            kw["pass_fds"] = (self.guard_fd,)
+        self._env_for_box = self._env()
+        kw["env"] = dict(self._env_for_box)
+        if self.scratch and not self.sandboxed:
+            kw["cwd"] = self.scratch
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        try:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+        finally:
+            if self._log is not None:
+                self._log.close_writer()
+
+    def lock_run_dir(self) -> None:
+        """Once the kernel has made its sockets (and the guard has read its key), it gets no
+        more room on the host's disk: the folder goes back to the grader."""
+        if self._uid is not None and self._run_dir and os.path.isdir(self._run_dir):
+            os.chown(self._run_dir, os.geteuid(), os.getegid())
+            os.chmod(self._run_dir, 0o755)
+
+    def write_connection_file(self, **kwargs: Any) -> None:  # type: ignore[override]
+        super().write_connection_file(**kwargs)
+        if self._uid is not None and os.path.exists(self.connection_file):
+            os.chown(self.connection_file, self._uid, self._uid)
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        cuda = self._cuda()
+        cmd = limited(cmd, self.limits, cuda)
+        if not self.sandboxed:
+            return cmd
+        box = Box(
+            cwd=self.scratch or None,
+            drop_user=support().drop_user,
+            uid=self._uid or SANDBOX_UID_BASE,
+            visible=[v for v in self.visible if os.path.exists(v)],
+            extra_rw=[self._run_dir] if self._run_dir else [],
+            extra_ro=list(self.extra_ro),
+            env=getattr(self, "_env_for_box", {}),
+            limits=self.limits,
+            cuda=cuda,
+        )
+        return box.wrap(cmd)
+
+    async def _async_interrupt_kernel(self) -> None:
+        # The kernel is not the leader of its process group inside the box: ask it over the
+        # control channel to interrupt itself (ipykernel sends itself SIGINT).
+        if self.sandboxed and self.has_kernel:
+            msg = self.session.msg("interrupt_request", content={})
+            self._connect_control_socket()
+            self.session.send(self._control_socket, msg)
+            return
+        await super()._async_interrupt_kernel()
+
+    interrupt_kernel = _async_interrupt_kernel  # type: ignore[assignment]
+
+    def exit_code(self) -> int | None:
+        proc = getattr(self.provisioner, "process", None)
+        if proc is None:
+            return None
+        return proc.poll()
+
+    def kernel_log_tail(self, limit: int = 2000) -> str:
+        return self._log.tail(limit) if self._log is not None else ""
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if self._run_dir and not restart:
+            shutil.rmtree(self._run_dir, ignore_errors=True)
+            self._run_dir = None
+
+    cleanup_resources = _async_cleanup_resources  # type: ignore[assignment]

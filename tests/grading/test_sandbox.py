@@ -1,0 +1,112 @@
+"""The sandbox around grading kernels, on its own: what a process inside can and cannot do."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course.grading import sandbox
+from course.grading.sandbox import Box, Limits, describe_exit, limited, support
+
+ROOT = Path(__file__).resolve().parents[2]
+needs_sandbox = pytest.mark.skipif(not support().available, reason=f"no sandbox here: {support().reason}")
+
+PROBE = r"""
+import json, os, socket, sys
+out = {"uid": os.getuid(), "cwd": os.getcwd()}
+def can(fn):
+    try:
+        fn()
+        return True
+    except Exception:
+        return False
+root = sys.argv[1]
+out["read_source"] = can(lambda: os.listdir(os.path.join(root, "source")))
+out["read_gradebook"] = can(lambda: open(os.path.join(root, "gradebook.db"), "rb").read(1))
+out["write_repo"] = can(lambda: open(os.path.join(root, "course", "pwned.py"), "w").write("x"))
+out["read_course"] = can(lambda: open(os.path.join(root, "course", "checks.py")).read(1))
+out["read_data"] = can(lambda: os.listdir(os.environ["COURSE_DATA_DIR"]))
+out["write_cwd"] = can(lambda: open("scratch.txt", "w").write("x"))
+out["see_visible"] = can(lambda: open("given.txt").read())
+out["write_visible"] = can(lambda: open("given.txt", "a").write("x"))
+out["see_notebook"] = os.path.exists("nb.ipynb")
+out["network"] = can(lambda: socket.create_connection(("1.1.1.1", 53), timeout=1))
+out["env_secret"] = "COURSE_DB_URL" in os.environ
+out["big_alloc"] = can(lambda: bytearray(16 * 2**30))
+print(json.dumps(out))
+"""
+
+
+def _box(tmp_path: Path) -> tuple[Box, Path]:
+    scratch = tmp_path / "autograded" / "alice" / "01_x"
+    scratch.mkdir(parents=True)
+    (scratch / "given.txt").write_text("from source/")
+    (scratch / "nb.ipynb").write_text("{}")
+    from course.paths import data_dir
+
+    env = sandbox.kernel_env(str(data_dir()), None, True)
+    box = Box(cwd=str(scratch), drop_user=support().drop_user, visible=[str(scratch / "given.txt")], env=env, limits=Limits(memory_mb=1024))
+    return box, scratch
+
+
+def test_the_command_line_isolates_the_kernel(tmp_path: Path) -> None:
+    box, scratch = _box(tmp_path)
+    args = box.wrap(["python", "-c", "pass"])
+    for flag in ("--unshare-net", "--unshare-pid", "--unshare-ipc", "--die-with-parent", "--clearenv"):
+        assert flag in args
+    binds = {args[i + 2] for i, a in enumerate(args) if a in ("--bind", "--ro-bind") and i + 2 < len(args)}
+    assert str(ROOT) not in binds and str(ROOT / "source") not in binds
+    assert str(scratch) not in {args[i + 2] for i, a in enumerate(args) if a == "--bind"}  # a tmpfs, not the host folder
+    assert "--tmpfs" in args and str(scratch) in args
+
+
+def test_exit_codes_are_explained() -> None:
+    assert "memory" in describe_exit(137)
+    assert "CPU-time" in describe_exit(128 + 24)
+    assert "segmentation" in describe_exit(-11)
+    assert "os._exit(3)" in describe_exit(3)
+    assert "exit()" in describe_exit(0)
+
+
+def test_limits_are_set_before_the_program_starts() -> None:
+    argv = limited([sys.executable, "-c", "import resource; print(resource.getrlimit(resource.RLIMIT_DATA)[0], resource.getrlimit(resource.RLIMIT_CPU)[0])"],
+                   Limits(memory_mb=1024, cpu_seconds=77), cuda=False)
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    data, cpu = out.stdout.split()
+    assert int(data) == 1024 << 20 and int(cpu) == 77
+
+
+def test_no_sandbox_is_said_once(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv(sandbox.MODE_ENV, "off")
+    monkeypatch.setattr(sandbox, "_WARNED", False)
+    try:
+        s = support(refresh=True)
+        assert not s.available and "UNSANDBOXED" in s.describe()
+        sandbox.warn_once()
+        sandbox.warn_once()
+        assert capsys.readouterr().err.count("UNSANDBOXED") == 1
+    finally:
+        monkeypatch.delenv(sandbox.MODE_ENV)
+        support(refresh=True)
+
+
+@needs_sandbox
+def test_inside_the_box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_DB_URL", "postgresql://grader:secret@db/course")  # the kernel must not see it
+    box, scratch = _box(tmp_path)
+    argv = box.wrap(limited([sys.executable, "-c", PROBE, str(ROOT)], Limits(memory_mb=1024), cuda=False))
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["cwd"] == str(scratch)
+    assert out["read_course"] and out["read_data"] and out["write_cwd"] and out["see_visible"]
+    for bad in ("read_source", "read_gradebook", "write_repo", "write_visible", "see_notebook", "network", "env_secret", "big_alloc"):
+        assert out[bad] is False, f"{bad} should be impossible in the sandbox: {out}"
+    if os.geteuid() == 0:
+        assert out["uid"] != 0, "the kernel must not run as root"
+    assert not (scratch / "scratch.txt").exists(), "writes must stay inside the box"
