@@ -63,6 +63,12 @@ def checks(course: Course) -> list[tuple[str, bool, str]]:
     ok, line = lab_extension_ok()
     rows.append(("nbgrader lab extension", ok, line))
     rows.append(("gradebook", True, course.db_url))
+    from course.grading import sandbox
+
+    box = sandbox.support()
+    required = sandbox.mode() == "required"
+    # Unsandboxed grading still works (macOS, containers without user namespaces): a warning, not a failure.
+    rows.append(("grading sandbox", box.available or not required, box.describe()))
     assignments = course.assignments()
     missing = [a for a in assignments if not course.release_notebook(a).is_file()]
     rows.append(("assignments", not missing, f"{len(assignments)} in source/" + (f"; not released: {', '.join(missing)}" if missing else ", all released")))
