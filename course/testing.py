@@ -123,7 +123,11 @@ def run_notebook(path: str | Path, timeout: int = 120, cwd: str | Path | None = 
 
 
 def load_wrong(assignment: str, root: Path | None = None) -> dict[str, list[tuple[str, str]]]:
-    """The known-wrong solutions of an assignment: solution grade_id -> [(why, source)]."""
+    """The known-wrong solutions of an assignment: solution grade_id -> [(why, source)].
+
+    ``WRONG`` in ``tests/wrong/<assignment>.py`` fails on any machine; ``CUDA_ONLY`` joins it
+    where CUDA is available.
+    """
     root = root or repo_root() or Path.cwd()
     path = root / "tests" / "wrong" / f"{assignment}.py"
     if not path.is_file():
@@ -132,7 +136,15 @@ def load_wrong(assignment: str, root: Path | None = None) -> dict[str, list[tupl
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return {k: [(why, src.strip("\n") + "\n") for why, src in v] for k, v in module.WRONG.items()}
+    wrong = {k: list(v) for k, v in module.WRONG.items()}
+    # Device mistakes (a tensor left on the CPU) are right on a CPU-only machine: they are
+    # kept apart in CUDA_ONLY and checked only where CUDA exists.
+    import torch
+
+    if torch.cuda.is_available():
+        for sid, items in getattr(module, "CUDA_ONLY", {}).items():
+            wrong.setdefault(sid, []).extend(items)
+    return {k: [(why, src.strip("\n") + "\n") for why, src in v] for k, v in wrong.items()}
 
 
 @dataclass

@@ -94,3 +94,16 @@ def test_assignment_structure(name: str) -> None:
     assert len(ids) == len(set(ids)), f"{name}: repeated cell ids"
     wrong = load_wrong(name, ROOT)
     assert set(wrong) <= set(solutions), f"{name}: wrong solutions for unknown cells {set(wrong) - set(solutions)}"
+
+
+def test_cuda_only_wrong_solutions_join_where_cuda_exists(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    names = [a for a in assignments() if "CUDA_ONLY" in (ROOT / "tests" / "wrong" / f"{a}.py").read_text()]
+    assert names, "no assignment keeps CUDA-only wrong solutions"
+    for name in names:
+        on_cpu = sum(len(v) for v in load_wrong(name, ROOT).values())
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+        with_cuda = sum(len(v) for v in load_wrong(name, ROOT).values())
+        monkeypatch.undo()
+        assert with_cuda > on_cpu, f"{name}: CUDA_ONLY wrong solutions are not checked on a CUDA machine"

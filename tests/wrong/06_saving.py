@@ -5,8 +5,6 @@ that are correct on a CPU-only machine and can only fail where CUDA exists; they
 ``WRONG`` there, so a GPU run checks them too.
 """
 
-import torch
-
 WRONG = {
     "snapshot_state": [
         ("kept model.state_dict() itself: its tensors are the model's, so they train on", '''
@@ -236,7 +234,3 @@ def load_weights(model, path, device):
 '''),
     ],
 }
-
-if torch.cuda.is_available():
-    for _sid, _items in CUDA_ONLY.items():
-        WRONG.setdefault(_sid, []).extend(_items)
