@@ -111,8 +111,3 @@ def _grade_as_zero(course: Course, assignment: str, student: str, reason: str) -
                 grade.needs_manual_grade = False
         gb.db.commit()
     report.record_failure(report.report_path(course.root / "autograded", student, assignment), reason, names)
-
-
-def autograde(course: Course, assignment: str, student: str | None = None, force: bool = True) -> list[Outcome]:
-    students = _check_students(course, assignment, student)
-    return [autograde_one(course, assignment, s, force=force) for s in students]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import logging
 import os
 import re
@@ -200,18 +199,7 @@ def last_error_line(result: dict[str, Any]) -> str:
     return lines[-1][:300] if lines else "nbgrader reported a failure without a message"
 
 
-def read_notebook_json(path: Path) -> dict[str, Any]:
-    """Parse a notebook file, raising CourseError with a plain message when it is not one."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CourseError(f"{path} is not a readable notebook ({err.__class__.__name__}: {err})") from None
-    if not isinstance(data, dict) or "cells" not in data:
-        raise CourseError(f"{path} is not a notebook (no 'cells')")
-    return data
-
-
-def scratch_course(course: Course, dest: Path, assignments: list[str], with_release: bool = False) -> Course:
+def scratch_course(course: Course, dest: Path, assignments: list[str]) -> Course:
     """A throw-away copy of the course (config and the given assignments) with its own gradebook."""
     import shutil
 
@@ -219,8 +207,6 @@ def scratch_course(course: Course, dest: Path, assignments: list[str], with_rele
     shutil.copy2(course.root / "nbgrader_config.py", dest / "nbgrader_config.py")
     for a in assignments:
         shutil.copytree(course.root / "source" / a, dest / "source" / a, dirs_exist_ok=True)
-        if with_release and (course.root / "release" / a).is_dir():
-            shutil.copytree(course.root / "release" / a, dest / "release" / a, dirs_exist_ok=True)
     return Course(dest, db_url=f"sqlite:///{dest / 'gradebook.db'}")
 
 
