@@ -91,6 +91,8 @@ def _build() -> dict[str, Any]:
     _list = list
     _sorted = sorted
     _abs = abs
+    _range = range
+    _repr = repr
     _getattr = getattr
     _Number = numbers.Number
     _prod = math.prod
@@ -171,6 +173,14 @@ def _build() -> dict[str, Any]:
                 "Create new tensors on the input's device (device=x.device) or move them with .to(x.device)."
             )
 
+    def _fmt_pair(a: float, b: float) -> tuple[str, str]:
+        """Two numbers with the fewest significant digits (at least 6) that tell them apart."""
+        for digits in _range(6, 18):
+            sa, sb = f"{a:.{digits}g}", f"{b:.{digits}g}"
+            if sa != sb or a == b:
+                return sa, sb
+        return _repr(a), _repr(b)
+
     def _first_mismatch(bad: torch.Tensor) -> tuple[int, ...]:
         idx = _t_getitem(_t_nonzero(bad), 0)
         return _tuple(_int(_t_item(i)) for i in idx)
@@ -207,9 +217,10 @@ def _build() -> dict[str, Any]:
             got_v = _t_item(_t_getitem(a, where)) if where else _t_item(a)
             want_v = _t_item(_t_getitem(e, where)) if where else _t_item(e)
             pos = f" at index {_list(where)}" if where else ""
+            got_s, want_s = _fmt_pair(got_v, want_v)
             _fail(
                 f"{name} has the right shape but wrong values: {n_bad} of {_t_numel(a)} element(s) differ. "
-                f"First difference{pos}: got {got_v:.6g}, expected {want_v:.6g}."
+                f"First difference{pos}: got {got_s}, expected {want_s}."
             )
 
     _check_dtype = check_dtype

@@ -18,7 +18,6 @@ clean: no outputs, no execution counts, a python3 kernelspec, stable cell ids.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
@@ -120,9 +119,10 @@ def read(path: str | Path) -> nbformat.NotebookNode:
 
 
 def write(nb: nbformat.NotebookNode, path: str | Path) -> None:
+    """Write as nbformat does: sorted keys, and each cell's source one list item per line, so a
+    diff shows the lines that changed."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-    Path(path).write_text(text, encoding="utf-8")
+    Path(path).write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
 
 
 def problems(nb: nbformat.NotebookNode) -> list[str]:

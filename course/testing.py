@@ -147,16 +147,41 @@ def load_wrong(assignment: str, root: Path | None = None) -> dict[str, list[tupl
     return {k: [(why, src.strip("\n") + "\n") for why, src in v] for k, v in wrong.items()}
 
 
+def load_right(assignment: str, root: Path | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Correct alternatives of an assignment: solution grade_id -> [(how, source)].
+
+    ``RIGHT`` in ``tests/right/<assignment>.py``: solutions written differently from the
+    reference (another API, loops instead of vectorised code, another valid architecture) that
+    a correct reading of the task allows. Each must pass its test cell: a test that fails one
+    is a defect of the test.
+    """
+    root = root or repo_root() or Path.cwd()
+    path = root / "tests" / "right" / f"{assignment}.py"
+    if not path.is_file():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"right_{assignment}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {k: [(why, src.strip("\n") + "\n") for why, src in v] for k, v in module.RIGHT.items()}
+
+
+MIN_WRONG = 3  # known-wrong solutions per graded cell
+MIN_RIGHT = 2  # correct alternatives per exercise
+
+
 @dataclass
 class VariantResult:
     solution_id: str
     why: str
     failed_tests: list[str]
     expected_test: str
+    correct: bool = False  # a correct alternative: it must fail nothing
+    errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return self.failed_tests == [self.expected_test]
+        return self.failed_tests == ([] if self.correct else [self.expected_test])
 
 
 @dataclass
@@ -165,29 +190,49 @@ class AssignmentCheck:
     reference: NotebookRun
     variants: list[VariantResult]
     solution_ids: list[str]
-    missing: dict[str, int]  # solution ids with fewer than two wrong solutions -> how many
+    missing: dict[str, int]  # solution ids with fewer than MIN_WRONG wrong solutions -> how many
+    alternatives: list[VariantResult] = field(default_factory=list)
+    missing_right: dict[str, int] = field(default_factory=dict)  # fewer than MIN_RIGHT alternatives
 
     @property
     def ok(self) -> bool:
-        return not self.reference.failures and all(v.ok for v in self.variants) and not self.missing
+        return (
+            not self.reference.failures
+            and all(v.ok for v in self.variants + self.alternatives)
+            and not self.missing
+            and not self.missing_right
+        )
 
     def summary(self) -> str:
         lines = [self.reference.summary()]
         for v in self.variants:
             mark = "ok " if v.ok else "BAD"
-            lines.append(f"  [{mark}] {v.solution_id}: {v.why!r} failed {v.failed_tests or 'nothing'}")
+            lines.append(f"  [{mark}] wrong {v.solution_id}: {v.why!r} failed {v.failed_tests or 'nothing'}")
+        for v in self.alternatives:
+            mark = "ok " if v.ok else "BAD"
+            detail = "; ".join(f"{t}: {e[:300]}" for t, e in v.errors.items())
+            lines.append(f"  [{mark}] right {v.solution_id}: {v.why!r} " + (f"FAILED {detail}" if v.failed_tests else "passed"))
         for sid, n in self.missing.items():
-            lines.append(f"  [BAD] {sid}: only {n} known-wrong solution(s), need at least 2")
+            lines.append(f"  [BAD] {sid}: only {n} known-wrong solution(s), need at least {MIN_WRONG}")
+        for sid, n in self.missing_right.items():
+            lines.append(f"  [BAD] {sid}: only {n} correct alternative(s), need at least {MIN_RIGHT}")
         return "\n".join(lines)
 
 
-def check_assignment(assignment: str, root: Path | None = None, timeout: int = 120) -> AssignmentCheck:
-    """Run the reference solution, then every known-wrong variant, in one kernel."""
+def check_assignment(
+    assignment: str, root: Path | None = None, timeout: int = 120, only: str | None = None
+) -> AssignmentCheck:
+    """Run the reference solution, then every known-wrong variant and correct alternative, in one kernel.
+
+    ``only`` restricts the variants to one solution grade_id (for authors iterating on one exercise).
+    """
     root = root or repo_root() or Path.cwd()
     path = root / "source" / assignment / f"{assignment}.ipynb"
     nb = nbformat.read(str(path), as_version=4)
     wrong = load_wrong(assignment, root)
+    right = load_right(assignment, root)
     reference = NotebookRun(str(path))
+    alternatives: list[VariantResult] = []
     variants: list[VariantResult] = []
     solutions: dict[str, str] = {}
     tests: dict[str, str] = {}
@@ -206,16 +251,38 @@ def check_assignment(assignment: str, root: Path | None = None, timeout: int = 1
                 reference.cells.append(kernel.run(cell.source, cell.get("id", "?"), gid))
             reference.seconds = time.perf_counter() - start
             for sid, items in wrong.items():
+                if only is not None and sid != only:
+                    continue
                 if sid not in solutions:
                     variants.append(VariantResult(sid, "(no solution cell with this grade_id)", [], f"test_{sid}"))
                     continue
                 for why, source in items:
                     kernel.run(source, f"wrong-{sid}")
-                    failed = [tid for tid, tsrc in tests.items() if not kernel.run(tsrc, tid, tid).ok]
+                    results = {tid: kernel.run(tsrc, tid, tid) for tid, tsrc in tests.items()}
+                    failed = [tid for tid, r in results.items() if not r.ok]
                     variants.append(VariantResult(sid, why, failed, f"test_{sid}"))
                     kernel.run(solutions[sid], sid, sid)  # put the reference back
-    missing = {sid: len(wrong.get(sid, [])) for sid in solutions if len(wrong.get(sid, [])) < 2}
-    return AssignmentCheck(assignment, reference, variants, list(solutions), missing)
+            for sid, items in right.items():
+                if only is not None and sid != only:
+                    continue
+                if sid not in solutions:
+                    alternatives.append(VariantResult(sid, "(no solution cell with this grade_id)", ["?"], "", True))
+                    continue
+                for why, source in items:
+                    defined = kernel.run(source, f"right-{sid}")
+                    results = {f"right-{sid}": defined} if not defined.ok else {}
+                    own = f"test_{sid}"
+                    if own in tests:
+                        results[own] = kernel.run(tests[own], own, own)
+                    errors = {tid: r.error or r.stderr for tid, r in results.items() if not r.ok}
+                    alternatives.append(VariantResult(sid, why, list(errors), "", True, errors))
+                    kernel.run(solutions[sid], sid, sid)  # put the reference back
+    missing = {sid: len(wrong.get(sid, [])) for sid in solutions if len(wrong.get(sid, [])) < MIN_WRONG}
+    missing_right = {sid: len(right.get(sid, [])) for sid in solutions if len(right.get(sid, [])) < MIN_RIGHT}
+    if only is not None:
+        missing = {k: v for k, v in missing.items() if k == only}
+        missing_right = {k: v for k, v in missing_right.items() if k == only}
+    return AssignmentCheck(assignment, reference, variants, list(solutions), missing, alternatives, missing_right)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,12 +290,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("check", help="reference passes, known-wrong solutions fail their own cell")
     c.add_argument("assignment")
+    c.add_argument("--only", metavar="GRADE_ID", help="check the variants of one solution cell only")
     lec = sub.add_parser("lecture", help="run a lecture notebook and report errors and stderr")
     lec.add_argument("paths", nargs="+")
     args = parser.parse_args(argv)
     ok = True
     if args.cmd == "check":
-        result = check_assignment(args.assignment)
+        result = check_assignment(args.assignment, only=args.only)
         print(result.summary())
         ok = result.ok
     else:

@@ -107,3 +107,135 @@ def test_cuda_only_wrong_solutions_join_where_cuda_exists(monkeypatch: pytest.Mo
         with_cuda = sum(len(v) for v in load_wrong(name, ROOT).values())
         monkeypatch.undo()
         assert with_cuda > on_cpu, f"{name}: CUDA_ONLY wrong solutions are not checked on a CUDA machine"
+
+
+# --- Exercises that measure understanding (DESIGN.md) -----------------------------------------
+
+LEVELS = ("warm-up", "core", "stretch")
+LEVEL_LINE = re.compile(r"^\*\*Level:\*\* (warm-up|core|stretch)((?: · (?:find-and-fix|transfer))*)\s*$", re.M)
+
+
+def _norm(line: str) -> str:
+    return re.sub(r"\s+", "", line)
+
+
+def exercises(nb: nbformat.NotebookNode) -> list[dict]:
+    """Per solution cell: its grade_id, its task text (the markdown since the previous test cell),
+    its level and kinds, and the non-trivial lines of its solution."""
+    found, task = [], []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown":
+            task.append(cell.source)
+            continue
+        if meta.get("grade"):
+            task = []
+            continue
+        if not meta.get("solution"):
+            continue
+        text = "\n".join(task)
+        m = LEVEL_LINE.search(text)
+        body = "".join(re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", cell.source, re.S))
+        lines = [_norm(x) for x in body.splitlines() if len(_norm(x)) > 12 and not x.strip().startswith("#")]
+        found.append(
+            {
+                "id": meta["grade_id"],
+                "task": text,
+                "level": m.group(1) if m else None,
+                "kinds": [k for k in (m.group(2) if m else "").split(" · ") if k],
+                "lines": lines,
+                "body": body,
+            }
+        )
+    return found
+
+
+def chapter_lectures(name: str) -> list[Path]:
+    return sorted((ROOT / "notebooks").glob(f"{name}*.ipynb"))
+
+
+@pytest.mark.parametrize("name", assignments())
+def test_every_exercise_states_its_level_and_the_curve_rises(name: str) -> None:
+    nb = nbformat.read(str(ROOT / "source" / name / f"{name}.ipynb"), as_version=4)
+    exs = exercises(nb)
+    unlabelled = [e["id"] for e in exs if e["level"] is None]
+    assert not unlabelled, f"{name}: exercises without a '**Level:** warm-up|core|stretch' line: {unlabelled}"
+    order = [LEVELS.index(e["level"]) for e in exs]
+    assert order == sorted(order), f"{name}: levels should rise warm-up -> core -> stretch, got {[e['level'] for e in exs]}"
+    assert {"warm-up", "core", "stretch"} <= {e["level"] for e in exs}, f"{name}: needs warm-up, core and stretch exercises"
+    kinds = [k for e in exs for k in e["kinds"]]
+    assert kinds.count("find-and-fix") >= 1, f"{name}: needs at least one find-and-fix exercise"
+    assert kinds.count("transfer") >= 2, f"{name}: needs at least two transfer exercises"
+    one_liners = [e["id"] for e in exs if e["level"] != "warm-up" and len(e["lines"]) < 2]
+    assert not one_liners, f"{name}: one-line solutions must be marked warm-up: {one_liners}"
+
+
+@pytest.mark.parametrize("name", assignments())
+def test_no_answer_in_the_question(name: str) -> None:
+    """Fewer than half of a solution's non-trivial lines stand verbatim in its task text or lecture."""
+    nb = nbformat.read(str(ROOT / "source" / name / f"{name}.ipynb"), as_version=4)
+    lecture_lines: set[str] = set()
+    for path in chapter_lectures(name):
+        lec = nbformat.read(str(path), as_version=4)
+        lecture_lines |= {_norm(x) for c in lec.cells if c.cell_type == "code" for x in c.source.splitlines()}
+    leaks = []
+    for ex in exercises(nb):
+        task = _norm(ex["task"])
+
+        def shown(line: str, task: str = task) -> bool:
+            bare = line[len("return") :] if line.startswith("return") else line
+            return line in task or line in lecture_lines or (len(bare) > 12 and (bare in task or bare in lecture_lines))
+
+        n = sum(1 for x in ex["lines"] if shown(x))
+        if ex["lines"] and n * 2 >= len(ex["lines"]):
+            leaks.append(f"{ex['id']}: {n} of {len(ex['lines'])} solution lines")
+    assert not leaks, f"{name}: solutions that stand in their task text or lecture: {leaks}"
+
+
+@pytest.mark.parametrize("path", lectures(), ids=lambda p: Path(p).stem)
+def test_lecture_speaks_to_the_learner(path: Path) -> None:
+    nb = nbformat.read(str(path), as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert not re.search(r"\b(the|my|our|your) (study )?notes\b", text, re.I), (
+        f"{path.name} speaks of 'the notes', which learners do not have: name the common mistake itself"
+    )
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for line in re.sub(r"#.*", "", cell.source).splitlines():
+            wide = re.search(r"float64|\.double\(\)|torch\.double\b", line)
+            on_device = re.search(r"get_device\(\)|device=device\b|\.to\(device\)", line)
+            assert not (wide and on_device), (
+                f"{path.name}: a float64 tensor on get_device() fails on Apple's MPS: {line.strip()!r}"
+            )
+
+
+def _prose_words(nb: nbformat.NotebookNode) -> int:
+    words = 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            text = re.sub(r"```.*?```", "", cell.source, flags=re.S)
+            text = re.sub(r"<details>.*?</details>", "", text, flags=re.S)  # folded answers
+            words += len(text.split())
+    return words
+
+
+@pytest.mark.parametrize("path", [p for p in lectures() if p.stem != "00_welcome"], ids=lambda p: Path(p).stem)
+def test_lecture_is_short_and_gives_something_to_try(path: Path) -> None:
+    nb = nbformat.read(str(path), as_version=4)
+    words = _prose_words(nb)
+    assert words <= 1300, f"{path.name} has {words} words of prose; keep a lecture to about 1,200 (split it if needed)"
+    tries = [c.source for c in nb.cells if c.cell_type == "markdown" and "**Try it**" in c.source]
+    assert len(tries) >= 3, f"{path.name} has {len(tries)} 'Try it' prompts; each section should end with one"
+    unfolded = [t[:60] for t in tries if "<details>" not in t]
+    assert not unfolded, f"{path.name}: 'Try it' prompts whose answer is not folded away in <details>: {unfolded}"
+
+
+def test_readme_and_welcome_list_every_lecture() -> None:
+    readme = (ROOT / "README.md").read_text()
+    welcome = "\n".join(c.source for c in nbformat.read(str(ROOT / "notebooks" / "00_welcome.ipynb"), as_version=4).cells)
+    for path in lectures():
+        if path.stem == "00_welcome":
+            continue
+        assert path.name in readme, f"README.md does not list the lecture {path.name}"
+        assert path.name in welcome, f"the welcome notebook does not list the lecture {path.name}"
