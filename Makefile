@@ -4,6 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.setup-stamp
 PORT   ?= 8888
+# pip's own notices about the machine's package indexes are not the course's: errors still show.
+PIP_QUIET ?= --quiet --quiet
+# As root (a container), JupyterLab refuses to start without --allow-root, and there is no browser to open.
+AS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
+ROOT_ARGS := $(if $(AS_ROOT),$(if $(findstring --allow-root,$(LAB_ARGS)),,--allow-root) $(if $(findstring --no-browser,$(LAB_ARGS)),,--no-browser))
+PORT_ARG := $(if $(findstring --port,$(LAB_ARGS)),,--port=$(PORT))
 # nbgrader runs some tools (alembic) by name: the venv's come first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -15,18 +21,19 @@ setup: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make setup: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install $(PIP_QUIET) --upgrade pip
+	$(BIN)/python -m pip install $(PIP_QUIET) -r requirements.txt
+	$(BIN)/python -m pip install $(PIP_QUIET) --no-deps --no-build-isolation -e .
 	$(BIN)/jupyter labextension list 2>&1 | grep -q "nbgrader.*enabled.*OK" || { echo "the nbgrader lab extension is not enabled"; exit 1; }
 	@touch $(STAMP)
 	@echo "setup done: $(BIN)/python"
 
 # JupyterLab on the course, the welcome notebook in front (settings: jupyter_lab_config.py).
-# More options through LAB_ARGS, e.g. make lab LAB_ARGS="--no-browser --allow-root" in a container.
+# make lab PORT=9000 picks the port; more options through LAB_ARGS, e.g. LAB_ARGS="--ip=0.0.0.0".
 lab: setup
 	$(BIN)/course data >/dev/null
-	$(BIN)/jupyter lab --config="$(CURDIR)/jupyter_lab_config.py" --port=$(PORT) $(LAB_ARGS)
+	@$(if $(AS_ROOT),echo "make lab: running as root (a container?): added --allow-root --no-browser; open the address printed below")
+	$(BIN)/jupyter lab --config="$(CURDIR)/jupyter_lab_config.py" $(PORT_ARG) $(ROOT_ARGS) $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest

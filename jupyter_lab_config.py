@@ -18,3 +18,5 @@ os.chdir(ROOT)
 c.ServerApp.root_dir = str(ROOT)
 # Where http://localhost:PORT/ leads, and the address printed at start: the welcome notebook.
 c.LabApp.default_url = f"/lab/tree/{WELCOME}"
+# No news pop-up asking to fetch JupyterLab's announcements from the internet.
+c.LabApp.news_url = None

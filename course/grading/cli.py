@@ -24,7 +24,16 @@ def _cmd_release(course: Course, args: argparse.Namespace) -> int:
     for name in names:
         course.require_assignment(name)
     for name in names:
-        print(release(course, name, verify=not args.no_verify), flush=True)
+        print(release(course, name, verify=not args.no_verify, force=args.force), flush=True)
+    return 0
+
+
+def _cmd_start(course: Course, args: argparse.Namespace) -> int:
+    from course.grading.release import start
+
+    dest = start(course, args.assignment)
+    rel = dest.relative_to(course.root) if dest.is_relative_to(course.root) else dest
+    print(f"your copy of {args.assignment}: {rel}/{args.assignment}.ipynb — work there; no course command overwrites it")
     return 0
 
 
@@ -117,7 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("release", help="generate release/ from source/ (refuses if the reference is not full marks)")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment in source/")
     p.add_argument("--no-verify", action="store_true", help="skip autograding the reference first")
+    p.add_argument("--force", action="store_true", help="replace a release notebook someone edited (a backup is kept)")
     p.set_defaults(run=_cmd_release)
+
+    p = sub.add_parser("start", help="copy a released assignment into work/NN_topic/ to work on it")
+    p.add_argument("assignment")
+    p.set_defaults(run=_cmd_start)
 
     p = sub.add_parser("autograde", help="autograde the submissions of one or more assignments, in parallel")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")
