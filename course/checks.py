@@ -328,6 +328,58 @@ fresh_generator = _CHECKS["fresh_generator"]
 same_device = _CHECKS["same_device"]
 del _CHECKS
 
+def _short_traceback(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
+    """How a failed check or an untouched stub shows in a notebook: one short block.
+
+    A mark, the message, and the notebook line that led to it, in IPython's "Cell In[N], line M"
+    form (feedback points the learner at it); the checker's internals are left out. Any other
+    error keeps IPython's full traceback.
+    """
+    import traceback
+
+    cells = []
+    for frame in traceback.extract_tb(tb):
+        where = shell.compile.format_code_name(frame.filename) if hasattr(shell, "compile") else None
+        if where:
+            cells.append((f"{where[0]} {where[1]}, line {frame.lineno}" + (f", in {frame.name}" if frame.name != "<module>" else ""), frame.line or ""))
+    if issubclass(etype, NotImplementedError):
+        inner = cells[-1][0].split(", in ")[-1] if cells and ", in " in cells[-1][0] else None
+        what = f"{inner}() is" if inner else "This exercise is"
+        lines = [f"\u2717 Not done yet: {what} still the stub. Replace `raise NotImplementedError()` with your code."]
+    else:
+        lines = [f"\u2717 Check failed: {value}"]
+    if cells:
+        label, code = cells[-1]
+        lines.append(f"  {label}: {code.strip()}" if code.strip() else f"  {label}")
+    shell._showtraceback(etype, value, lines)
+    return lines
+
+
+def _install_short_tracebacks() -> None:
+    """In a Jupyter kernel, render CheckFailed and NotImplementedError with ``_short_traceback``."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "_showtraceback") or not hasattr(shell, "set_custom_exc"):
+        return
+    if getattr(shell, "custom_exceptions", ()) in ((), (CheckFailed, NotImplementedError)):
+        shell.set_custom_exc((CheckFailed, NotImplementedError), _short_traceback)
+    if not getattr(shell, "_course_passed_note", False):
+        shell._course_passed_note = True
+        shell.events.register("post_run_cell", _say_passed)
+
+
+def _say_passed(result: Any) -> None:
+    """After a test cell (one that imports course.checks) runs without error, say so on stdout."""
+    raw = getattr(getattr(result, "info", None), "raw_cell", "") or ""
+    if getattr(result, "success", False) and "from course.checks import" in raw and "check_" in raw.split("import", 1)[1]:
+        print("\u2713 These checks pass. Hidden checks run when your work is graded, on other inputs and every device.")
+
+
+_install_short_tracebacks()
+
 __all__ = [
     "CheckFailed",
     "check_close",
