@@ -85,3 +85,20 @@ else:
     c.GradingExecute.max_cell_output = 100_000
     # Reports beside autograded submissions are the grader's, never the student's.
     c.CourseDirectory.ignore = c.CourseDirectory.ignore + ["*.grading.json"]
+
+# --- Feedback a student and an instructor can scan (course/grading/templates/course_feedback) ----
+# A table of exercises at the top (title, score, one-line reason, a link to the cell) in place of
+# nbgrader's "Test cell" / "Comment" index, and text that wraps.
+try:
+    import nbgrader as _nbgrader
+
+    import course.grading as _course_grading
+except ImportError:  # the course package is not installed: nbgrader's own feedback page
+    pass
+else:
+    c.HTMLExporter.template_name = "course_feedback"
+    c.HTMLExporter.template_file = "course_feedback.html.j2"
+    c.HTMLExporter.extra_template_basedirs = [
+        str(Path(_nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
+        str(Path(_course_grading.__file__).parent / "templates"),
+    ]
