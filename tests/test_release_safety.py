@@ -108,3 +108,25 @@ def test_corrupt_source_notebook_is_named(tmp_path: Path) -> None:
     src.write_text(json.dumps({"cells": "not a list"}))
     with pytest.raises(CourseError, match="not a valid notebook"):
         release(scratch, NAME, verify=False)
+
+
+def test_roster_puts_real_names_in_the_gradebook(tmp_path: Path) -> None:
+    from course.grading.roster import read_roster
+
+    scratch = scratch_course(Course(ROOT), tmp_path / "course", [NAME])
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,first_name,last_name,email,lms_user_id\nalice,Alice,Martin,alice@example.edu,42\nbob,Bob,,,\n")
+    assert cli.main(["--root", str(scratch.root), "roster", str(roster)]) == 0
+    with scratch.gradebook() as gb:
+        alice = gb.find_student("alice")
+        assert (alice.first_name, alice.last_name, alice.email, alice.lms_user_id) == ("Alice", "Martin", "alice@example.edu", "42")
+        assert gb.find_student("bob").last_name is None
+    roster.write_text("id,name\nalice,Alice\n")
+    with pytest.raises(CourseError, match="unknown column"):
+        read_roster(roster)
+    roster.write_text("id\nalice\nalice\n")
+    with pytest.raises(CourseError, match="line 3: student 'alice' appears twice"):
+        read_roster(roster)
+    roster.write_text("id\n../etc\n")
+    with pytest.raises(CourseError, match="not a valid student id"):
+        read_roster(roster)

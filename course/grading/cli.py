@@ -37,6 +37,14 @@ def _cmd_start(course: Course, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_roster(course: Course, args: argparse.Namespace) -> int:
+    from course.grading.roster import import_roster
+
+    n = import_roster(course, args.file)
+    print(f"{n} student(s) from {args.file} are in the gradebook: Formgrader shows their names")
+    return 0
+
+
 def _cmd_autograde(course: Course, args: argparse.Namespace) -> int:
     from course.grading.parallel import autograde_many, default_jobs
 
@@ -132,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("start", help="copy a released assignment into work/NN_topic/ to work on it")
     p.add_argument("assignment")
     p.set_defaults(run=_cmd_start)
+
+    p = sub.add_parser("roster", help="import a class roster CSV (id, first_name, last_name, email, lms_user_id)")
+    p.add_argument("file")
+    p.set_defaults(run=_cmd_roster)
 
     p = sub.add_parser("autograde", help="autograde the submissions of one or more assignments, in parallel")
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT")

@@ -14,6 +14,8 @@ from course.grading.coursedir import Course, submit
 from course.grading.release import release
 
 STUDENTS = ("demo-reference", "demo-untouched", "demo-halfdone")
+# Their names, as a roster gives them (Formgrader shows "Lovelace, Ada", not "None, None").
+NAMES = {"demo-reference": ("Ada", "Lovelace"), "demo-untouched": ("Alan", "Turing"), "demo-halfdone": ("Grace", "Hopper")}
 
 
 def half_done(source: Path, released: Path) -> nbformat.NotebookNode:
@@ -49,6 +51,9 @@ def run(course: Course, say: Callable[[str], None] = print, jobs: int | None = N
         submit(course, a, "demo-reference", course.source_notebook(a))
         submit(course, a, "demo-untouched", course.release_notebook(a))
         submit(course, a, "demo-halfdone", half)
+    with course.gradebook() as gb:
+        for sid, (first, last) in NAMES.items():
+            gb.update_or_create_student(sid, first_name=first, last_name=last, email=f"{sid}@example.edu")
     say("")
     demo = [(a, s) for a in assignments for s in STUDENTS]
     outcomes, _ = autograde_many(course, assignments, jobs=jobs, force=True, say=say, only=demo)
