@@ -102,3 +102,11 @@ else:
         str(Path(_nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
         str(Path(_course_grading.__file__).parent / "templates"),
     ]
+
+# --- Late submissions ---------------------------------------------------------------------------
+# An assignment with a due date (course release NN_topic --due "2026-12-01 17:00", or Formgrader)
+# gets nbgrader's late-submission penalty: with "zero", a notebook submitted after the due date
+# scores 0 (nbgrader keeps the score and the penalty apart; feedback and `course grades` show
+# both). "none" records lateness without a penalty; for another rule (points per hour late...),
+# set c.AssignLatePenalties.plugin_class to a subclass of nbgrader.plugins.LateSubmissionPlugin.
+c.LateSubmissionPlugin.penalty_method = "zero"

@@ -64,9 +64,16 @@ def autograde_one(course: Course, assignment: str, student: str, force: bool = T
             return Outcome(student, False, seconds, None, f"{reason}; and it could not be recorded: {err}", assignment)
         score = course.score(assignment, student)
         return Outcome(student, True, time.perf_counter() - start, score, f"graded 0: {reason}", assignment)
+    _record_seconds(course, assignment, student, seconds)
     flagged, reasons, _notes = _flags(course, assignment, student)
     message = ("flagged for review: " + "; ".join(reasons[:3])) if flagged else ""
     return Outcome(student, True, seconds, course.score(assignment, student), message, assignment)
+
+
+def _record_seconds(course: Course, assignment: str, student: str, seconds: float) -> None:
+    from course.grading import report
+
+    report.record_seconds(report.report_path(course.root / "autograded", student, assignment), seconds)
 
 
 def _flags(course: Course, assignment: str, student: str) -> tuple[bool, list[str], list[str]]:

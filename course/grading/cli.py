@@ -25,6 +25,10 @@ def _cmd_release(course: Course, args: argparse.Namespace) -> int:
         course.require_assignment(name)
     for name in names:
         print(release(course, name, verify=not args.no_verify, force=args.force), flush=True)
+        if args.due:
+            from course.grading.release import set_due_date
+
+            print(f"{name}: due {set_due_date(course, name, args.due)}; later submissions get the late penalty of nbgrader_config.py")
     return 0
 
 
@@ -92,11 +96,38 @@ def _cmd_grades(course: Course, args: argparse.Namespace) -> int:
 
     from course.grading import grades as gr
 
-    csv_path, scores, hists = gr.export(course, Path(args.out) if args.out else None)
+    out = Path(args.out) if args.out else None
+    if args.format:
+        from course.grading.lms import export
+
+        path = export(course, args.format, Path(args.roster) if args.roster else None, out)
+        print(f"{args.format} grades: {path} (late penalties applied: {path.with_name('late_penalties.csv')})")
+        return 0
+    csv_path, scores, hists = gr.export(course, out)
     print(gr.table(scores))
     print(f"\nCSV: {csv_path}")
     for h in hists:
         print(f"histogram: {h}")
+    return 0
+
+
+def _cmd_report(course: Course, args: argparse.Namespace) -> int:
+    from course.grading.analytics import write_report
+
+    for name in args.assignments or course.assignments():
+        print(f"{name}: class report {write_report(course, name)}", flush=True)
+    return 0
+
+
+def _cmd_similarity(course: Course, args: argparse.Namespace) -> int:
+    from course.grading.similarity import compare
+
+    pairs, page = compare(course, args.assignment, threshold=args.threshold)
+    above = [p for p in pairs if p.similarity >= args.threshold]
+    print(f"{args.assignment}: {len(pairs)} pair(s) compared, {len(above)} at or above {args.threshold:.0%} similarity")
+    for p in pairs[: args.top]:
+        print(f"  {p.similarity:5.0%}  {p.a} ~ {p.b}")
+    print(f"side by side: {page} (evidence for a person to weigh, not a verdict; nothing is recorded in the gradebook)")
     return 0
 
 
@@ -120,7 +151,11 @@ def _cmd_data(course: Course, args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(course: Course, args: argparse.Namespace) -> int:
-    from course.grading.demo import run
+    from course.grading.demo import run, run_class
+
+    if args.students:
+        run_class(course, args.assignment or course.assignments()[0], args.students, seed=args.seed)
+        return 0
 
     run(course)
     return 0
@@ -135,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment in source/")
     p.add_argument("--no-verify", action="store_true", help="skip autograding the reference first")
     p.add_argument("--force", action="store_true", help="replace a release notebook someone edited (a backup is kept)")
+    p.add_argument("--due", metavar="'YYYY-MM-DD HH:MM'", help="due date (local time); late submissions get nbgrader's late penalty")
     p.set_defaults(run=_cmd_release)
 
     p = sub.add_parser("start", help="copy a released assignment into work/NN_topic/ to work on it")
@@ -161,7 +197,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("grades", help="export grades: CSV, table, histogram per assignment")
     p.add_argument("--out", help="folder for grades.csv and the histograms (default: grades/)")
+    p.add_argument("--format", choices=["canvas", "moodle", "csv"], help="a CSV your LMS imports (late penalties applied)")
+    p.add_argument("--roster", help="roster CSV mapping course ids to LMS ids (id, first_name, last_name, email, lms_user_id)")
     p.set_defaults(run=_cmd_grades)
+
+    p = sub.add_parser("report", help="class report: pass rates, common mistakes, scores, flags (reports/NN_topic/)")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment")
+    p.set_defaults(run=_cmd_report)
+
+    p = sub.add_parser("similarity", help="compare students' own code pairwise (evidence for review, not a verdict)")
+    p.add_argument("assignment")
+    p.add_argument("--threshold", type=float, default=0.6, help="similarity shown side by side (0..1, default 0.6)")
+    p.add_argument("--top", type=int, default=10, help="pairs to print (default 10)")
+    p.set_defaults(run=_cmd_similarity)
 
     p = sub.add_parser("doctor", help="check versions, device, data, the lab extension")
     p.set_defaults(run=_cmd_doctor)
@@ -170,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_data)
 
     p = sub.add_parser("demo", help="release, simulate three students per assignment, grade, report")
+    p.add_argument("--students", type=int, help="instead: a simulated class of N students with realistic mistakes")
+    p.add_argument("--assignment", help="the assignment of the simulated class (default: the first)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the simulated class")
     p.set_defaults(run=_cmd_demo)
     return parser
 

@@ -10,7 +10,7 @@ import nbformat
 
 from course.grading import feedback as fb
 from course.grading import grades as gr
-from course.grading.coursedir import Course, submit
+from course.grading.coursedir import Course, CourseError, submit
 from course.grading.release import release
 
 STUDENTS = ("demo-reference", "demo-untouched", "demo-halfdone")
@@ -66,6 +66,39 @@ def run(course: Course, say: Callable[[str], None] = print, jobs: int | None = N
     say("")
     say(gr.table(demo_scores))
     say(f"\ngrades: {csv_path.relative_to(course.root)}; histograms: {', '.join(str(h.relative_to(course.root)) for h in hists)}")
+    from course.grading.analytics import write_report
+
+    for a in assignments:
+        say(f"{a}: class report {write_report(course, a).relative_to(course.root)}")
     if failed:
         say(f"{len(failed)} submission(s) could not be graded: {', '.join(f'{o.assignment}/{o.student}' for o in failed)}")
     return demo_scores
+
+
+def run_class(course: Course, assignment: str, students: int, say: Callable[[str], None] = print,
+              jobs: int | None = None, seed: int = 0) -> dict[str, Path]:
+    """A simulated class of ``students`` (course.grading.classsim) graded, reported and compared."""
+    from course.grading.analytics import write_report
+    from course.grading.classsim import simulate
+    from course.grading.lms import export
+    from course.grading.parallel import autograde_many
+    from course.grading.similarity import compare
+
+    course.require_assignment(assignment)
+    with course.gradebook() as gb:
+        known = {a.name for a in gb.assignments}
+    if assignment not in known or not course.release_notebook(assignment).is_file():
+        say(release(course, assignment))
+    sim = simulate(course, assignment, students, seed=seed)
+    say(f"{assignment}: {len(sim.students)} simulated submissions (with a planted copied pair: {' ~ '.join(sim.copied_pair)})")
+    outcomes, _ = autograde_many(course, [assignment], jobs=jobs, force=True, say=say, only=[(assignment, s) for s in sim.students])
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        raise CourseError(f"{len(failed)} simulated submission(s) could not be graded: {failed[0].student}: {failed[0].message}")
+    paths = {"report": write_report(course, assignment)}
+    pairs, paths["similarity"] = compare(course, assignment, students=sim.students)
+    paths["canvas"] = export(course, "canvas")
+    say(f"class report: {paths['report'].relative_to(course.root)}")
+    say(f"similarity: {paths['similarity'].relative_to(course.root)} (most alike: {pairs[0].a} ~ {pairs[0].b}, {pairs[0].similarity:.0%})")
+    say(f"grades for Canvas: {paths['canvas'].relative_to(course.root)}")
+    return paths

@@ -135,6 +135,22 @@ def backup_release(course: Course, assignment: str) -> Path:
     return dest
 
 
+def set_due_date(course: Course, assignment: str, due: str) -> str:
+    """Record the assignment's due date (local time, 'YYYY-MM-DD HH:MM') in the gradebook; return it in UTC."""
+    import datetime
+
+    try:
+        when = datetime.datetime.fromisoformat(due.strip())
+    except ValueError:
+        raise CourseError(f"due date {due!r} is not a date and time like '2026-12-01 17:00'") from None
+    if when.tzinfo is None:
+        when = when.astimezone()  # the instructor's local time
+    utc = when.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    with course.gradebook() as gb:
+        gb.update_or_create_assignment(assignment, duedate=utc)
+    return utc.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def release(course: Course, assignment: str, verify: bool = True, force: bool = False) -> str:
     """Regenerate release/ASSIGNMENT and register it in the gradebook. Returns a one-line report."""
     course.require_assignment(assignment)

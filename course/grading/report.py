@@ -59,6 +59,14 @@ def record_notebook(path: Path, notebook: str, flags: list[str], notes: list[str
     return before
 
 
+def record_seconds(path: Path, seconds: float) -> None:
+    """How long grading this submission took (for the class report's slowest gradings)."""
+    data = load(path)
+    if data:
+        data["seconds"] = round(float(seconds), 2)
+        save(path, data)
+
+
 def record_failure(path: Path, reason: str, notebooks: list[str]) -> None:
     """A submission nbgrader could not grade at all: scored 0, flagged with the reason."""
     data = load(path)
