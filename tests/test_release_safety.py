@@ -130,3 +130,13 @@ def test_roster_puts_real_names_in_the_gradebook(tmp_path: Path) -> None:
     roster.write_text("id\n../etc\n")
     with pytest.raises(CourseError, match="not a valid student id"):
         read_roster(roster)
+
+
+@pytest.mark.slow
+def test_release_to_the_exchange_shows_released_in_formgrader(course: Course) -> None:
+    from course.grading.release import to_exchange
+
+    assert course.api.get_assignment(NAME)["status"] == "draft"
+    to_exchange(course, NAME)
+    to_exchange(course, NAME)  # a second hand-out replaces the first
+    assert course.api.get_assignment(NAME)["status"] == "released"

@@ -25,6 +25,10 @@ def _cmd_release(course: Course, args: argparse.Namespace) -> int:
         course.require_assignment(name)
     for name in names:
         print(release(course, name, verify=not args.no_verify, force=args.force), flush=True)
+        if args.exchange:
+            from course.grading.release import to_exchange
+
+            print(to_exchange(course, name), flush=True)
         if args.due:
             from course.grading.release import set_due_date
 
@@ -170,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment in source/")
     p.add_argument("--no-verify", action="store_true", help="skip autograding the reference first")
     p.add_argument("--force", action="store_true", help="replace a release notebook someone edited (a backup is kept)")
+    p.add_argument("--exchange", action="store_true", help="also hand it out through the exchange (Assignments tab)")
     p.add_argument("--due", metavar="'YYYY-MM-DD HH:MM'", help="due date (local time); late submissions get nbgrader's late penalty")
     p.set_defaults(run=_cmd_release)
 

@@ -186,6 +186,18 @@ def release(course: Course, assignment: str, verify: bool = True, force: bool = 
     return done + saved
 
 
+def to_exchange(course: Course, assignment: str) -> str:
+    """Hand the generated release out through nbgrader's exchange (the Assignments tab), replacing
+    an earlier copy there; Formgrader then shows the assignment as released."""
+    result = run_api(course.api.release_assignment, assignment)
+    if not result["success"] and "already exists" in (result.get("error", "") + result.get("log", "")):
+        run_api(course.api.unrelease, assignment)
+        result = run_api(course.api.release_assignment, assignment)
+    if not result["success"]:
+        raise CourseError(f"{assignment}: could not release to the exchange: {last_error_line(result)}")
+    return f"{assignment}: handed out through the exchange (students fetch it in the Assignments tab)"
+
+
 def start(course: Course, assignment: str, dest: Path | None = None) -> Path:
     """Copy release/ASSIGNMENT into a work folder (default work/ASSIGNMENT) that no course command overwrites."""
     course.require_assignment(assignment)
