@@ -345,7 +345,7 @@ def _short_traceback(shell: Any, etype: type, value: BaseException, tb: Any, tb_
     if issubclass(etype, NotImplementedError):
         inner = cells[-1][0].split(", in ")[-1] if cells and ", in " in cells[-1][0] else None
         what = f"{inner}() is" if inner else "This exercise is"
-        lines = [f"\u2717 Not done yet: {what} still the stub. Replace `raise NotImplementedError()` with your code."]
+        lines = [f"\u2717 Not done yet: {what} still the stub (it raises NotImplementedError). Replace `raise NotImplementedError()` with your code."]
     else:
         lines = [f"\u2717 Check failed: {value}"]
     if cells:

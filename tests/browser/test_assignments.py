@@ -131,7 +131,13 @@ def graded_submission(lab_server: LabServer) -> str:
     return STUDENT
 
 
-def test_formgrader_lists_assignments_and_submissions(lab_page, lab_server, graded_submission, shot) -> None:
+def test_formgrader_lists_assignments_and_submissions(lab_page, lab_server, graded_submission, shot, tmp_path) -> None:
+    from course.grading.coursedir import Course
+    from course.grading.roster import import_roster
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"id,first_name,last_name,email\n{graded_submission},Ada,Lovelace,ada@example.edu\n")
+    import_roster(Course(lab_server.root, db_url=f"sqlite:///{lab_server.root / 'gradebook.db'}"), roster)
     page = lab_page
     goto_lab(page, lab_server, "instructor")
     menu(page, "Nbgrader", "Formgrader")
@@ -156,6 +162,7 @@ def test_formgrader_lists_assignments_and_submissions(lab_page, lab_server, grad
     student_rows = frame.locator("#main-table tr")
     expect(student_rows).to_have_count(1)
     expect(student_rows.first.locator("td.student-id")).to_contain_text(graded_submission)
+    expect(student_rows.first.locator("td.student-name")).to_contain_text("Lovelace, Ada")  # the roster's names
     expect(student_rows.first.locator("td.status")).to_have_text("graded")
     score, max_score = score_in_gradebook(lab_server, ASSIGNMENT, graded_submission)
     expect(student_rows.first.locator("td.score")).to_have_text(f"{score:g} / {max_score:g}")
