@@ -13,7 +13,7 @@ PORT_ARG := $(if $(findstring --port,$(LAB_ARGS)),,--port=$(PORT))
 # nbgrader runs some tools (alembic) by name: the venv's come first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup system-deps lab test test-fast release demo bench doctor
+.PHONY: setup system-deps lab test test-fast release demo bench doctor hub hub-stop mutation
 
 # Idempotent: reinstalls only when requirements.txt or pyproject.toml changed.
 setup: $(STAMP)
@@ -52,6 +52,13 @@ bench: setup
 
 doctor: setup
 	$(BIN)/course doctor
+
+# A JupyterHub for the class on this machine (root): accounts, exchange, Formgrader; see README.
+hub: setup
+	$(BIN)/course hub up $(HUB_ARGS)
+
+hub-stop: setup
+	$(BIN)/course hub down
 
 # Debian packages for the browser, sandbox and PostgreSQL tests (needs root or sudo).
 system-deps:

@@ -8,7 +8,8 @@ c = get_config()  # noqa: F821 - provided by nbgrader/traitlets when this file i
 
 ROOT = Path(__file__).resolve().parent
 
-c.CourseDirectory.course_id = "pytorch-course"
+# COURSE_ID: several courses on one JupyterHub (course hub up --course-id ...).
+c.CourseDirectory.course_id = os.environ.get("COURSE_ID", "pytorch-course")
 c.CourseDirectory.root = str(ROOT)
 # One setting for the gradebook: SQLite next to this file unless COURSE_DB_URL names another
 # (for example postgresql://grader@dbhost/course for parallel or multi-machine grading).
@@ -86,7 +87,7 @@ else:
     # Reports beside autograded submissions are the grader's, never the student's.
     c.CourseDirectory.ignore = c.CourseDirectory.ignore + ["*.grading.json"]
 
-# --- Feedback a student and an instructor can scan (course/grading/templates/course_feedback) ----
+# --- Feedback a student and an instructor can scan (course/grading/templates/feedback/) ----------
 # A table of exercises at the top (title, score, one-line reason, a link to the cell) in place of
 # nbgrader's "Test cell" / "Comment" index, and text that wraps.
 try:
@@ -96,7 +97,9 @@ try:
 except ImportError:  # the course package is not installed: nbgrader's own feedback page
     pass
 else:
-    c.HTMLExporter.template_name = "course_feedback"
+    # nbgrader's API insists on the template named "feedback": the course's page is one more file
+    # in a "feedback" folder of its own, extending nbgrader's page.
+    c.HTMLExporter.template_name = "feedback"
     c.HTMLExporter.template_file = "course_feedback.html.j2"
     c.HTMLExporter.extra_template_basedirs = [
         str(Path(_nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),

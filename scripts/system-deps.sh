@@ -3,6 +3,7 @@
 #   chromium    the browser the JupyterLab tests drive (Playwright's own download cannot be used)
 #   bubblewrap  the sandbox around grading kernels
 #   postgresql  a real server gradebook for the parallel-grading tests
+#   nodejs npm  JupyterHub's proxy (configurable-http-proxy, from npm) for `make hub`
 # Idempotent: packages already there are not fetched again.
 set -euo pipefail
 PACKAGES=(chromium bubblewrap postgresql)
@@ -10,6 +11,10 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm may come from another source than Debian's (its nodejs then bundles npm): ask
+# for Debian's only when the commands are missing.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages present: ${PACKAGES[*]}"
   exit 0

@@ -165,6 +165,21 @@ def _cmd_demo(course: Course, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_hub(course: Course, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from course import hub
+
+    if args.action == "up":
+        hub.up(course.root, args.course_id, Path(args.roster) if args.roster else None, args.instructor, args.ip, args.port)
+    elif args.action == "down":
+        hub.down()
+    else:
+        running = hub._pid() is not None
+        print(f"course hub: {'running' if running else 'not running'}; courses: {', '.join(hub._state()) or 'none'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Release, grade and report the PyTorch course (over nbgrader).")
     parser.add_argument("--root", help="the course directory (default: found from the current directory)")
@@ -221,6 +236,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("data", help="generate the offline datasets (done on first use anyway)")
     p.set_defaults(run=_cmd_data)
+
+    p = sub.add_parser("hub", help="the course on a JupyterHub for a class: up, down, status (as root)")
+    p.add_argument("action", choices=["up", "down", "status"])
+    p.add_argument("--course-id", default="pytorch-course", help="the course's id (several courses can share a hub)")
+    p.add_argument("--roster", help="students: a roster CSV (id, first_name, last_name, email, lms_user_id); default: a demo class")
+    p.add_argument("--instructor", help="the instructor's account (default: instructor)")
+    p.add_argument("--ip", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(run=_cmd_hub)
 
     p = sub.add_parser("demo", help="release, simulate three students per assignment, grade, report")
     p.add_argument("--students", type=int, help="instead: a simulated class of N students with realistic mistakes")
