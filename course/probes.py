@@ -47,7 +47,13 @@ def _build() -> dict[str, Any]:
     _t_equal = torch.equal
     _t_untyped_storage = _TensorBase.untyped_storage
     _t_requires_grad = _TensorBase.requires_grad.__get__
-    _t_grad = _TensorBase.grad.__get__
+    _t_grad_raw = _TensorBase.grad.__get__
+    _t_is_leaf = _TensorBase.is_leaf.__get__
+
+    def _t_grad(t: Any) -> Any:
+        # .grad of a non-leaf warns (on stderr, which costs a graded cell): it has none to read.
+        return _t_grad_raw(t) if _t_is_leaf(t) else None
+
     _t_grad_fn = _TensorBase.grad_fn.__get__
     _t_dim = _TensorBase.dim
     _t_size = _TensorBase.size
