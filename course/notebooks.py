@@ -1,18 +1,20 @@
 """Reading, writing and cleaning the course's notebooks.
 
-Authors may write a notebook as a plain-text spec and build it with
-``python -m course.notebooks build SPEC OUT.ipynb``. A spec is a list of cells, each
-opened by a header line::
+Authors may write a notebook as a script in jupytext's percent format and build it with
+``python -m course.notebooks build SCRIPT.py OUT.ipynb``. Each cell opens with a ``# %%``
+line whose options are jupytext's ``key=value`` cell metadata (JSON values); the course reads
+three of them::
 
-    # %% [markdown] id=intro            a markdown cell
-    # %% id=setup                       a code cell
-    # %% solution id=make_grid          an nbgrader solution cell (grade_id make_grid)
-    # %% tests id=test_make_grid points=2   an nbgrader autograded test cell
-    # %% [markdown] task id=ex1         a locked markdown cell (any cell: add 'locked')
+    # %% [markdown] id="intro"                        a markdown cell (its lines start with "# ")
+    # %% id="setup"                                    a code cell
+    # %% id="make_grid" nbgrader="solution"            an nbgrader solution cell (grade_id make_grid)
+    # %% id="test_make_grid" nbgrader="tests" points=2 an nbgrader autograded test cell
+    # %% [markdown] id="ex1" nbgrader="locked"         a locked cell
 
 In an assignment (``--assignment``) every cell that is not a solution cell is locked, so
 a learner cannot edit the instructions or the tests by accident. The notebook is written
-clean: no outputs, no execution counts, a python3 kernelspec, stable cell ids.
+clean: no outputs, no execution counts, a python3 kernelspec, stable cell ids, each cell's
+source one list item per line (nbformat's writer), so a diff shows the lines that changed.
 """
 
 from __future__ import annotations
@@ -27,45 +29,33 @@ import nbformat
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"name": "python", "version": "3.11"}
-_HEADER = re.compile(r"^# %%(?P<rest>.*)$")
 _ID_OK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def _parse_header(rest: str) -> dict[str, Any]:
-    info: dict[str, Any] = {"markdown": False, "solution": False, "tests": False, "locked": False}
-    for token in rest.split():
-        if token == "[markdown]":
-            info["markdown"] = True
-        elif token in ("solution", "tests", "locked", "task"):
-            info["locked" if token == "task" else token] = True
-        elif "=" in token:
-            key, value = token.split("=", 1)
-            info[key] = value
-        else:
-            raise ValueError(f"unknown cell header token {token!r}")
-    return info
+_KINDS = ("solution", "tests", "locked")
 
 
 def parse_spec(text: str) -> list[dict[str, Any]]:
-    cells: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
-    for line in text.splitlines():
-        m = _HEADER.match(line)
-        if m:
-            current = _parse_header(m.group("rest"))
-            current["lines"] = []
-            cells.append(current)
-        elif current is not None:
-            current["lines"].append(line)
-        elif line.strip():
-            raise ValueError("text before the first '# %%' header")
-    for cell in cells:
-        lines = cell.pop("lines")
-        while lines and not lines[-1].strip():
-            lines.pop()
-        while lines and not lines[0].strip():
-            lines.pop(0)
-        cell["source"] = "\n".join(lines)
+    """The cells of a percent-format script: id, markdown or code, nbgrader kind, points, source."""
+    import jupytext
+
+    if not text.lstrip().startswith("# %%"):
+        raise ValueError("a notebook script starts with a '# %%' cell line (jupytext's percent format)")
+    cells = []
+    for cell in jupytext.reads(text, fmt="py:percent").cells:
+        meta = dict(cell.metadata)
+        kind = meta.pop("nbgrader", None)
+        if kind is not None and kind not in _KINDS:
+            raise ValueError(f"unknown nbgrader kind {kind!r} (one of {', '.join(_KINDS)})")
+        cells.append(
+            {
+                "id": meta.pop("id", None),
+                "markdown": cell.cell_type == "markdown",
+                "solution": kind == "solution",
+                "tests": kind == "tests",
+                "locked": kind == "locked",
+                "points": meta.pop("points", 1),
+                "source": cell.source.strip("\n"),
+            }
+        )
     return cells
 
 
@@ -151,7 +141,7 @@ def graded_cells(nb: nbformat.NotebookNode) -> dict[str, dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course.notebooks", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="build a notebook from a text spec")
+    b = sub.add_parser("build", help="build a notebook from a script in jupytext's percent format")
     b.add_argument("spec")
     b.add_argument("out")
     b.add_argument("--assignment", action="store_true", help="lock every non-solution cell (nbgrader)")
