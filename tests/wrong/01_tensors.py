@@ -413,6 +413,14 @@ def peak_location(maps):
     values, rows = row_best.max(dim=1)
     return values, torch.stack([rows, cols[:, 0]], dim=1)
 '''),
+        ("max down the columns first: a tie is broken in column order, not in reading order", '''
+def peak_location(maps):
+    """Return (values (N,), positions (N, 2) int64 [row, col]) of the maximum of each map (N, H, W)."""
+    col_best, best_row = maps.max(dim=1)
+    values, cols = col_best.max(dim=1)
+    rows = best_row.gather(1, cols.unsqueeze(1)).squeeze(1)
+    return values, torch.stack([rows, cols], dim=1)
+'''),
     ],
     "numpy_shared": [
         ("torch.tensor(arr) copies: the caller's array never changes", '''
