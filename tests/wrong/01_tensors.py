@@ -9,13 +9,108 @@ WRONG = {
     "make_tensor": [
         ("dtype ignored: torch.tensor infers int64 from ints", '''
 def make_tensor(data, dtype, device):
-    """Return `data` (nested lists of numbers) as a tensor with this dtype on this device."""
+    """Return `data` (a number or nested lists of numbers) as a tensor with this dtype on this device."""
     return torch.tensor(data, device=device)
 '''),
         ("legacy torch.Tensor constructor: always float32", '''
 def make_tensor(data, dtype, device):
-    """Return `data` (nested lists of numbers) as a tensor with this dtype on this device."""
+    """Return `data` (a number or nested lists of numbers) as a tensor with this dtype on this device."""
     return torch.Tensor(data).to(device)
+'''),
+        ("legacy FloatTensor then .to(): a plain number n makes n uninitialised elements", '''
+def make_tensor(data, dtype, device):
+    """Return `data` (a number or nested lists of numbers) as a tensor with this dtype on this device."""
+    return torch.FloatTensor(data).to(dtype=dtype, device=device)
+'''),
+        ("converted after creation: Python floats pass through float32 and lose digits in float64", '''
+def make_tensor(data, dtype, device):
+    """Return `data` (a number or nested lists of numbers) as a tensor with this dtype on this device."""
+    return torch.tensor(data).to(dtype=dtype, device=device)
+'''),
+        ("wrapped the data in a list: a plain number gives shape (1,)", '''
+def make_tensor(data, dtype, device):
+    """Return `data` (a number or nested lists of numbers) as a tensor with this dtype on this device."""
+    if not isinstance(data, list):
+        data = [data]
+    return torch.tensor(data, dtype=dtype, device=device)
+'''),
+    ],
+    "to_numpy": [
+        (".numpy() directly: fails on tensors that require grad (and on the GPU)", '''
+def to_numpy(t):
+    """Return the values of tensor t (any device, maybe requiring grad) as a NumPy array."""
+    return t.numpy()
+'''),
+        (".cpu() but no detach(): fails on tensors that require grad", '''
+def to_numpy(t):
+    """Return the values of tensor t (any device, maybe requiring grad) as a NumPy array."""
+    return t.cpu().numpy()
+'''),
+        ("through a Python list: float32 becomes float64", '''
+def to_numpy(t):
+    """Return the values of tensor t (any device, maybe requiring grad) as a NumPy array."""
+    return np.array(t.tolist())
+'''),
+        ("through item()/tolist() per element: a rank-0 tensor gives a Python float, not an array", '''
+def to_numpy(t):
+    """Return the values of tensor t (any device, maybe requiring grad) as a NumPy array."""
+    if t.dim() == 0:
+        return t.item()
+    return t.detach().cpu().numpy()
+'''),
+    ],
+    "as_batch": [
+        ("decided from the first size: a single grayscale image (1, 28, 28) passes as a batch", '''
+def as_batch(x, rank):
+    """Return x as a batch of the given rank (2, 3 or 4): x itself, or x with a leading dim of 1."""
+    if x.ndim not in (rank, rank - 1):
+        raise ValueError("wrong rank")
+    if x.shape[0] == 1:
+        return x
+    return x.unsqueeze(0)
+'''),
+        ("unsqueeze(-1): the new dim goes at the end", '''
+def as_batch(x, rank):
+    """Return x as a batch of the given rank (2, 3 or 4): x itself, or x with a leading dim of 1."""
+    if x.ndim == rank:
+        return x
+    if x.ndim == rank - 1:
+        return x.unsqueeze(-1)
+    raise ValueError("wrong rank")
+'''),
+        ("torch.stack([x]): the right shape, but a copy", '''
+def as_batch(x, rank):
+    """Return x as a batch of the given rank (2, 3 or 4): x itself, or x with a leading dim of 1."""
+    if x.ndim == rank:
+        return x
+    if x.ndim == rank - 1:
+        return torch.stack([x])
+    raise ValueError("wrong rank")
+'''),
+        ("no ValueError: adds a dim whenever the rank is too small", '''
+def as_batch(x, rank):
+    """Return x as a batch of the given rank (2, 3 or 4): x itself, or x with a leading dim of 1."""
+    if x.ndim < rank:
+        return x.unsqueeze(0)
+    return x
+'''),
+        ("squeeze(0) for unsqueeze(0), a mix-up that is easy to make", '''
+def as_batch(x, rank):
+    """Return x as a batch of the given rank (2, 3 or 4): x itself, or x with a leading dim of 1."""
+    if x.ndim == rank:
+        return x
+    if x.ndim == rank - 1:
+        return x.squeeze(0)
+    raise ValueError("wrong rank")
+'''),
+        ("reshape with -1 first: a batch of one image is fine, but a copy is made for a non-contiguous sample", '''
+def as_batch(x, rank):
+    """Return x as a batch of the given rank (2, 3 or 4): x itself, or x with a leading dim of 1."""
+    if x.ndim == rank:
+        return x
+    if x.ndim == rank - 1:
+        return x.contiguous().view(1, *x.shape)
+    raise ValueError("wrong rank")
 '''),
     ],
     "set_border": [
@@ -47,249 +142,340 @@ def set_border(images, value):
     out[:, :, 0] = value
     return out
 '''),
+        ("detach() is not a copy: it shares the caller's memory", '''
+def set_border(images, value):
+    """Return a copy of `images` (N, H, W) whose one-pixel border is `value`."""
+    out = images.detach()
+    out[:, 0, :] = value
+    out[:, -1, :] = value
+    out[:, :, 0] = value
+    out[:, :, -1] = value
+    return out
+'''),
+        ("rows 1 and -2 instead of 0 and -1: an off-by-one frame", '''
+def set_border(images, value):
+    """Return a copy of `images` (N, H, W) whose one-pixel border is `value`."""
+    out = images.clone()
+    out[:, 1, :] = value
+    out[:, -2, :] = value
+    out[:, :, 1] = value
+    out[:, :, -2] = value
+    return out
+'''),
     ],
     "normalize_rows": [
-        ("keepdim forgotten", '''
+        ("keepdim forgotten: (N,) lines up with the columns", '''
 def normalize_rows(x):
-    """Divide each row of x (N, D) by its sum, so that every row sums to 1."""
-    return x / x.sum(dim=1)
+    """Divide each row of x (N, D) by its sum; rows of zeros stay zeros."""
+    totals = x.sum(dim=1)
+    safe = torch.where(totals > 0, totals, torch.ones_like(totals))
+    return x / safe
 '''),
         ("summed over dim 0 (columns) instead of dim 1", '''
 def normalize_rows(x):
-    """Divide each row of x (N, D) by its sum, so that every row sums to 1."""
-    return x / x.sum(dim=0, keepdim=True)
+    """Divide each row of x (N, D) by its sum; rows of zeros stay zeros."""
+    totals = x.sum(dim=0, keepdim=True)
+    safe = torch.where(totals > 0, totals, torch.ones_like(totals))
+    return x / safe
 '''),
         ("divided by the sum of the whole tensor", '''
 def normalize_rows(x):
-    """Divide each row of x (N, D) by its sum, so that every row sums to 1."""
-    return x / x.sum()
+    """Divide each row of x (N, D) by its sum; rows of zeros stay zeros."""
+    total = x.sum()
+    return x / total if total > 0 else x.clone()
+'''),
+        ("plain division: a row of zeros becomes nan", '''
+def normalize_rows(x):
+    """Divide each row of x (N, D) by its sum; rows of zeros stay zeros."""
+    return x / x.sum(dim=1, keepdim=True)
+'''),
+        ("div_ in place: changes the caller's x", '''
+def normalize_rows(x):
+    """Divide each row of x (N, D) by its sum; rows of zeros stay zeros."""
+    totals = x.sum(dim=1, keepdim=True)
+    return x.div_(totals.clamp(min=1e-12))
+'''),
+        ("a fixed float32 ones tensor: float64 input comes back float32", '''
+def normalize_rows(x):
+    """Divide each row of x (N, D) by its sum; rows of zeros stay zeros."""
+    totals = x.sum(dim=1, keepdim=True).float()
+    safe = torch.where(totals > 0, totals, torch.ones_like(totals))
+    return (x / safe).float()
 '''),
     ],
-    "flatten_batch": [
-        ("view(-1) flattens the batch dim away", '''
-def flatten_batch(x):
-    """Reshape x (N, d1, d2, ...) to (N, d1*d2*...), keeping the batch dim."""
-    return x.view(-1)
-'''),
-        ("view on a non-contiguous tensor fails", '''
-def flatten_batch(x):
-    """Reshape x (N, d1, d2, ...) to (N, d1*d2*...), keeping the batch dim."""
-    return x.view(x.shape[0], -1)
-'''),
-        ("-1 in the wrong place", '''
-def flatten_batch(x):
-    """Reshape x (N, d1, d2, ...) to (N, d1*d2*...), keeping the batch dim."""
-    return x.reshape(-1, x.shape[0])
-'''),
-    ],
-    "channels_first": [
-        ("view when permute was needed: right shape, scrambled pixels", '''
-def channels_first(x):
-    """Return x (N, H, W, C) as (N, C, H, W)."""
-    n, h, w, c = x.shape
-    return x.view(n, c, h, w)
-'''),
-        ("wrong order: (N, C, W, H)", '''
-def channels_first(x):
-    """Return x (N, H, W, C) as (N, C, H, W)."""
-    return x.permute(0, 3, 2, 1)
-'''),
-        ("transpose(1, 3) swaps H and C and leaves W, H in the wrong order", '''
-def channels_first(x):
-    """Return x (N, H, W, C) as (N, C, H, W)."""
-    return x.transpose(1, 3)
-'''),
-    ],
-    "add_batch_dim": [
-        ("the notes' a.squeeze(0) for unsqueeze", '''
-def add_batch_dim(image):
-    """Return image (C, H, W) as a batch of one image, (1, C, H, W)."""
-    return image.squeeze(0)
-'''),
-        ("new dim at the end", '''
-def add_batch_dim(image):
-    """Return image (C, H, W) as a batch of one image, (1, C, H, W)."""
-    return image.unsqueeze(-1)
-'''),
-        ("new dim after the channels", '''
-def add_batch_dim(image):
-    """Return image (C, H, W) as a batch of one image, (1, C, H, W)."""
-    return image.unsqueeze(1)
-'''),
-    ],
-    "drop_channel_dim": [
-        ("squeeze() also drops a batch of one", '''
-def drop_channel_dim(batch):
-    """Return batch (N, 1, H, W) as (N, H, W)."""
-    return batch.squeeze()
-'''),
-        ("squeezed dim 0, the batch dim", '''
-def drop_channel_dim(batch):
-    """Return batch (N, 1, H, W) as (N, H, W)."""
-    return batch.squeeze(0)
-'''),
-        ("took the first image instead of the first channel", '''
-def drop_channel_dim(batch):
-    """Return batch (N, 1, H, W) as (N, H, W)."""
-    return batch[0]
-'''),
-    ],
-    "select_rows": [
-        ("dim 1 picks columns, not rows", '''
-def select_rows(x, idx):
-    """Return the rows of x (N, D) listed in idx (a list of ints), in that order."""
-    index = torch.tensor(idx, dtype=torch.long, device=x.device)
-    return x.index_select(1, index)
-'''),
-        ("a boolean mask loses the order and the repeats", '''
-def select_rows(x, idx):
-    """Return the rows of x (N, D) listed in idx (a list of ints), in that order."""
-    mask = torch.zeros(x.shape[0], dtype=torch.bool, device=x.device)
-    mask[idx] = True
-    return x[mask]
-'''),
-    ],
-    "top_class": [
-        ("max over dim 0 (per class) instead of dim 1 (per sample)", '''
-def top_class(scores):
-    """Return (values, indices): the best score of each row of scores (N, K) and its column."""
-    values, indices = scores.max(dim=0)
-    return values, indices
-'''),
-        ("argmax without dim: a position in the flattened tensor", '''
-def top_class(scores):
-    """Return (values, indices): the best score of each row of scores (N, K) and its column."""
-    return scores.max(dim=1).values, scores.argmax()
-'''),
-        ("max without dim: one number, no indices", '''
-def top_class(scores):
-    """Return (values, indices): the best score of each row of scores (N, K) and its column."""
-    return scores.max()
-'''),
-    ],
-    "linear_layer": [
+    "linear_mse": [
         ("* (element-wise) instead of @ (matrix product)", '''
-def linear_layer(x, weight, bias):
-    """Return x @ weight.T + bias for x (N, in) or (in,), weight (out, in), bias (out,)."""
-    return x * weight.T + bias
+def linear_mse(x, weight, bias, target):
+    """Mean squared error between x @ weight.T + bias and target, as a Python float."""
+    prediction = (x * weight).sum(dim=-1) + bias
+    return ((prediction - target) ** 2).mean().item()
 '''),
         ("forgot the transpose", '''
-def linear_layer(x, weight, bias):
-    """Return x @ weight.T + bias for x (N, in) or (in,), weight (out, in), bias (out,)."""
-    return x @ weight + bias
+def linear_mse(x, weight, bias, target):
+    """Mean squared error between x @ weight.T + bias and target, as a Python float."""
+    prediction = x @ weight + bias
+    return ((prediction - target) ** 2).mean().item()
 '''),
         ("torch.mm only takes 2-D matrices: fails for a single sample", '''
-def linear_layer(x, weight, bias):
-    """Return x @ weight.T + bias for x (N, in) or (in,), weight (out, in), bias (out,)."""
-    return torch.mm(x, weight.T) + bias
+def linear_mse(x, weight, bias, target):
+    """Mean squared error between x @ weight.T + bias and target, as a Python float."""
+    prediction = torch.mm(x, weight.T) + bias
+    return ((prediction - target) ** 2).mean().item()
 '''),
-    ],
-    "mse_value": [
         ("forgot .item(): returns a tensor", '''
-def mse_value(pred, target):
-    """Return the mean squared error between pred and target as a Python float."""
-    return ((pred - target) ** 2).mean()
+def linear_mse(x, weight, bias, target):
+    """Mean squared error between x @ weight.T + bias and target, as a Python float."""
+    prediction = x @ weight.T + bias
+    return ((prediction - target) ** 2).mean()
 '''),
         ("sum instead of mean", '''
-def mse_value(pred, target):
-    """Return the mean squared error between pred and target as a Python float."""
-    return ((pred - target) ** 2).sum().item()
+def linear_mse(x, weight, bias, target):
+    """Mean squared error between x @ weight.T + bias and target, as a Python float."""
+    prediction = x @ weight.T + bias
+    return ((prediction - target) ** 2).sum().item()
 '''),
         ("squared the mean error instead of averaging the squares", '''
-def mse_value(pred, target):
-    """Return the mean squared error between pred and target as a Python float."""
-    return ((pred - target).mean() ** 2).item()
+def linear_mse(x, weight, bias, target):
+    """Mean squared error between x @ weight.T + bias and target, as a Python float."""
+    prediction = x @ weight.T + bias
+    return ((prediction - target).mean() ** 2).item()
 '''),
-    ],
-    "scale_shift_inplace": [
-        ("out of place: rebinds the local name, the caller's x is unchanged", '''
-def scale_shift_(x, scale, shift):
-    """Set x to x * scale + shift in place and return x."""
-    x = x * scale + shift
-    return x
-'''),
-        ("mul without underscore makes a copy first", '''
-def scale_shift_(x, scale, shift):
-    """Set x to x * scale + shift in place and return x."""
-    return x.mul(scale).add_(shift)
-'''),
-        ("add without underscore: the shift is lost", '''
-def scale_shift_(x, scale, shift):
-    """Set x to x * scale + shift in place and return x."""
-    x.mul_(scale)
-    x.add(shift)
-    return x
-'''),
-    ],
-    "numpy_shared": [
-        ("torch.tensor(arr) copies instead of sharing", '''
-def numpy_to_tensor(arr):
-    """Return a tensor that shares memory (and dtype) with the NumPy array arr."""
-    return torch.tensor(arr)
-'''),
-        (".float() converts float64 to float32: a copy", '''
-def numpy_to_tensor(arr):
-    """Return a tensor that shares memory (and dtype) with the NumPy array arr."""
-    return torch.from_numpy(arr).float()
-'''),
-        ("legacy torch.Tensor(arr): float32 copy", '''
-def numpy_to_tensor(arr):
-    """Return a tensor that shares memory (and dtype) with the NumPy array arr."""
-    return torch.Tensor(arr)
-'''),
-    ],
-    "to_numpy": [
-        (".numpy() directly: fails on tensors that require grad (and on the GPU)", '''
-def to_numpy(t):
-    """Return the values of tensor t (any device, maybe requiring grad) as a NumPy array."""
-    return t.numpy()
-'''),
-        (".cpu() but no detach(): fails on tensors that require grad", '''
-def to_numpy(t):
-    """Return the values of tensor t (any device, maybe requiring grad) as a NumPy array."""
-    return t.cpu().numpy()
-'''),
-        ("through a Python list: float32 becomes float64", '''
-def to_numpy(t):
-    """Return the values of tensor t (any device, maybe requiring grad) as a NumPy array."""
-    return np.array(t.tolist())
+        ("mean over the batch only, then summed over the outputs", '''
+def linear_mse(x, weight, bias, target):
+    """Mean squared error between x @ weight.T + bias and target, as a Python float."""
+    prediction = x @ weight.T + bias
+    return ((prediction - target) ** 2).mean(dim=0).sum().item()
 '''),
     ],
     "add_ones_column": [
         ("torch.ones is float32 on the CPU, whatever x is", '''
 def add_ones_column(x):
     """Return x (N, D) with a column of ones appended: (N, D + 1), same dtype and device."""
-    return torch.cat([x, torch.ones(x.shape[0], 1)], dim=1)
+    ones = torch.ones(x.shape[0], 1)
+    return torch.cat([x, ones], dim=1)
 '''),
         ("cat without dim joins along dim 0", '''
 def add_ones_column(x):
     """Return x (N, D) with a column of ones appended: (N, D + 1), same dtype and device."""
-    return torch.cat([x, x.new_ones(x.shape[0], 1)])
+    ones = x.new_ones(x.shape[0], 1)
+    return torch.cat([x, ones])
 '''),
         ("appended a row of ones instead of a column", '''
 def add_ones_column(x):
     """Return x (N, D) with a column of ones appended: (N, D + 1), same dtype and device."""
-    return torch.cat([x, x.new_ones(1, x.shape[1])], dim=0)
+    ones = x.new_ones(1, x.shape[1])
+    return torch.cat([x, ones], dim=0)
+'''),
+        ("ones in front: the first column, not the last", '''
+def add_ones_column(x):
+    """Return x (N, D) with a column of ones appended: (N, D + 1), same dtype and device."""
+    ones = torch.ones_like(x[:, :1])
+    return torch.cat([ones, x], dim=1)
 '''),
     ],
     "reproducible_noise": [
         ("no seed at all", '''
 def reproducible_noise(shape, seed, device):
-    """Return N(0, 1) noise of this shape on device, the same for the same seed."""
-    return torch.randn(shape).to(device)
-'''),
-        ("seeded after drawing", '''
-def reproducible_noise(shape, seed, device):
-    """Return N(0, 1) noise of this shape on device, the same for the same seed."""
+    """Return N(0, 1) float32 noise of this shape on device, the same for the same seed."""
     noise = torch.randn(shape)
-    torch.manual_seed(seed)
     return noise.to(device)
 '''),
-        ("rand (uniform) instead of randn (normal)", '''
+        ("seeded the global generator: the numbers repeat, but everybody else's random numbers change", '''
 def reproducible_noise(shape, seed, device):
-    """Return N(0, 1) noise of this shape on device, the same for the same seed."""
+    """Return N(0, 1) float32 noise of this shape on device, the same for the same seed."""
     torch.manual_seed(seed)
-    return torch.rand(shape).to(device)
+    return torch.randn(shape).to(device)
+'''),
+        ("rand (uniform on [0, 1)) instead of randn (normal)", '''
+def reproducible_noise(shape, seed, device):
+    """Return N(0, 1) float32 noise of this shape on device, the same for the same seed."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.rand(shape, generator=generator).to(device)
+'''),
+        ("one generator made once and reused: the second call gives the next numbers", '''
+_noise_generator = torch.Generator()
+
+def reproducible_noise(shape, seed, device):
+    """Return N(0, 1) float32 noise of this shape on device, the same for the same seed."""
+    if _noise_generator.initial_seed() != seed:
+        _noise_generator.manual_seed(seed)
+    return torch.randn(shape, generator=_noise_generator).to(device)
+'''),
+        ("float64 noise: torch.randn with dtype=torch.double", '''
+def reproducible_noise(shape, seed, device):
+    """Return N(0, 1) float32 noise of this shape on device, the same for the same seed."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(shape, generator=generator, dtype=torch.float64).to(device)
+'''),
+    ],
+    "images_for_plot": [
+        ("the squeeze() bug left in: a batch of one image loses its batch dim", '''
+def images_for_plot(batch):
+    """(N, C, H, W) images -> (N, H, W, C) when C == 3, (N, H, W) when C == 1."""
+    images = batch.permute(0, 2, 3, 1)
+    return images.squeeze()
+'''),
+        ("the reshape bug left in: right shape, pixels scrambled", '''
+def images_for_plot(batch):
+    """(N, C, H, W) images -> (N, H, W, C) when C == 3, (N, H, W) when C == 1."""
+    n, c, h, w = batch.shape
+    images = batch.reshape(n, h, w, c)
+    return images.squeeze(-1) if c == 1 else images
+'''),
+        ("transpose(1, 3): (N, W, H, C), rows and columns swapped", '''
+def images_for_plot(batch):
+    """(N, C, H, W) images -> (N, H, W, C) when C == 3, (N, H, W) when C == 1."""
+    images = batch.transpose(1, 3)
+    return images.squeeze(-1) if images.shape[-1] == 1 else images
+'''),
+        ("always takes channel 0: colour images lose two channels", '''
+def images_for_plot(batch):
+    """(N, C, H, W) images -> (N, H, W, C) when C == 3, (N, H, W) when C == 1."""
+    images = batch.permute(0, 2, 3, 1)
+    return images[..., 0]
+'''),
+        ("squeeze(1) after the permute removes H when it is 1, not the channel", '''
+def images_for_plot(batch):
+    """(N, C, H, W) images -> (N, H, W, C) when C == 3, (N, H, W) when C == 1."""
+    n, c, h, w = batch.shape
+    images = batch.permute(0, 2, 3, 1)
+    return images.squeeze(1) if c == 1 and h == 1 else images.squeeze(3)
+'''),
+    ],
+    "select_features": [
+        ("dim 0 picks rows, not columns", '''
+def select_features(x, names, wanted):
+    """Return the columns of x (N, D) named in wanted, in that order: (N, len(wanted))."""
+    index = torch.tensor([names.index(name) for name in wanted], device=x.device)
+    return x.index_select(0, index)
+'''),
+        ("a boolean mask: loses the order and the repeats", '''
+def select_features(x, names, wanted):
+    """Return the columns of x (N, D) named in wanted, in that order: (N, len(wanted))."""
+    mask = torch.tensor([name in wanted for name in names], device=x.device)
+    return x[:, mask]
+'''),
+        ("through a set: the repeats are gone and the order is lost", '''
+def select_features(x, names, wanted):
+    """Return the columns of x (N, D) named in wanted, in that order: (N, len(wanted))."""
+    index = sorted({names.index(name) for name in wanted})
+    return x[:, index]
+'''),
+        ("special case for one name: plain indexing drops the dim", '''
+def select_features(x, names, wanted):
+    """Return the columns of x (N, D) named in wanted, in that order: (N, len(wanted))."""
+    if len(wanted) == 1:
+        return x[:, names.index(wanted[0])]
+    return torch.stack([x[:, names.index(name)] for name in wanted], dim=1)
+'''),
+    ],
+    "peak_location": [
+        ("view on a non-contiguous map fails", '''
+def peak_location(maps):
+    """Return (values (N,), positions (N, 2) int64 [row, col]) of the maximum of each map (N, H, W)."""
+    n, h, w = maps.shape
+    values, flat_index = maps.view(n, -1).max(dim=1)
+    return values, torch.stack([flat_index // w, flat_index % w], dim=1)
+'''),
+        ("row and column from the height instead of the width", '''
+def peak_location(maps):
+    """Return (values (N,), positions (N, 2) int64 [row, col]) of the maximum of each map (N, H, W)."""
+    n, h, w = maps.shape
+    values, flat_index = maps.reshape(n, -1).max(dim=1)
+    return values, torch.stack([flat_index // h, flat_index % h], dim=1)
+'''),
+        ("row and column swapped", '''
+def peak_location(maps):
+    """Return (values (N,), positions (N, 2) int64 [row, col]) of the maximum of each map (N, H, W)."""
+    n, h, w = maps.shape
+    values, flat_index = maps.reshape(n, -1).max(dim=1)
+    return values, torch.stack([flat_index % w, flat_index // w], dim=1)
+'''),
+        ("true division: positions come back as floats", '''
+def peak_location(maps):
+    """Return (values (N,), positions (N, 2) int64 [row, col]) of the maximum of each map (N, H, W)."""
+    n, h, w = maps.shape
+    values, flat_index = maps.reshape(n, -1).max(dim=1)
+    rows = torch.floor(flat_index / w)
+    return values, torch.stack([rows, flat_index - rows * w], dim=1)
+'''),
+        ("nonzero of maps == max: a tie gives two positions for one map", '''
+def peak_location(maps):
+    """Return (values (N,), positions (N, 2) int64 [row, col]) of the maximum of each map (N, H, W)."""
+    values = maps.amax(dim=(1, 2))
+    hits = torch.nonzero(maps == values[:, None, None])
+    return values, hits[:, 1:]
+'''),
+        ("max over columns, then over rows, but kept the column of the first row", '''
+def peak_location(maps):
+    """Return (values (N,), positions (N, 2) int64 [row, col]) of the maximum of each map (N, H, W)."""
+    row_best, cols = maps.max(dim=2)
+    values, rows = row_best.max(dim=1)
+    return values, torch.stack([rows, cols[:, 0]], dim=1)
+'''),
+        ("max down the columns first: a tie is broken in column order, not in reading order", '''
+def peak_location(maps):
+    """Return (values (N,), positions (N, 2) int64 [row, col]) of the maximum of each map (N, H, W)."""
+    col_best, best_row = maps.max(dim=1)
+    values, cols = col_best.max(dim=1)
+    rows = best_row.gather(1, cols.unsqueeze(1)).squeeze(1)
+    return values, torch.stack([rows, cols], dim=1)
+'''),
+    ],
+    "numpy_shared": [
+        ("torch.tensor(arr) copies: the caller's array never changes", '''
+def standardize_array_(arr):
+    """Standardise each column of the NumPy array arr (N, D) in place; return a tensor sharing its memory."""
+    table = torch.tensor(arr)
+    mean = table.mean(dim=0, keepdim=True)
+    std = table.std(dim=0, correction=0, keepdim=True)
+    table.sub_(mean).div_(torch.where(std > 0, std, torch.ones_like(std)))
+    return table
+'''),
+        ("out of place: t = (t - mean) / std rebinds the name, the array stays as it was", '''
+def standardize_array_(arr):
+    """Standardise each column of the NumPy array arr (N, D) in place; return a tensor sharing its memory."""
+    table = torch.from_numpy(arr)
+    mean = table.mean(dim=0, keepdim=True)
+    std = table.std(dim=0, correction=0, keepdim=True)
+    table = (table - mean) / torch.where(std > 0, std, torch.ones_like(std))
+    return table
+'''),
+        (".float() on a float64 array: a float32 copy", '''
+def standardize_array_(arr):
+    """Standardise each column of the NumPy array arr (N, D) in place; return a tensor sharing its memory."""
+    table = torch.from_numpy(arr).float()
+    mean = table.mean(dim=0, keepdim=True)
+    std = table.std(dim=0, correction=0, keepdim=True)
+    table.sub_(mean).div_(torch.where(std > 0, std, torch.ones_like(std)))
+    return table
+'''),
+        ("the sample standard deviation (divides by N - 1)", '''
+def standardize_array_(arr):
+    """Standardise each column of the NumPy array arr (N, D) in place; return a tensor sharing its memory."""
+    table = torch.from_numpy(arr)
+    mean = table.mean(dim=0, keepdim=True)
+    std = table.std(dim=0, keepdim=True)
+    table.sub_(mean).div_(torch.where(std > 0, std, torch.ones_like(std)))
+    return table
+'''),
+        ("no guard for a constant column: 0 / 0 gives nan", '''
+def standardize_array_(arr):
+    """Standardise each column of the NumPy array arr (N, D) in place; return a tensor sharing its memory."""
+    table = torch.from_numpy(arr)
+    mean = table.mean(dim=0, keepdim=True)
+    std = table.std(dim=0, correction=0, keepdim=True)
+    table.sub_(mean).div_(std)
+    return table
+'''),
+        ("statistics per row (dim=1) instead of per column", '''
+def standardize_array_(arr):
+    """Standardise each column of the NumPy array arr (N, D) in place; return a tensor sharing its memory."""
+    table = torch.from_numpy(arr)
+    mean = table.mean(dim=1, keepdim=True)
+    std = table.std(dim=1, correction=0, keepdim=True)
+    table.sub_(mean).div_(torch.where(std > 0, std, torch.ones_like(std)))
+    return table
 '''),
     ],
 }
@@ -299,15 +485,8 @@ CUDA_ONLY = {
     "make_tensor": [
         ("device forgotten: always on the CPU", '''
 def make_tensor(data, dtype, device):
-    """Return `data` (nested lists of numbers) as a tensor with this dtype on this device."""
+    """Return `data` (a number or nested lists of numbers) as a tensor with this dtype on this device."""
     return torch.tensor(data, dtype=dtype)
-'''),
-    ],
-    "select_rows": [
-        ("legacy LongTensor index stays on the CPU", '''
-def select_rows(x, idx):
-    """Return the rows of x (N, D) listed in idx (a list of ints), in that order."""
-    return x.index_select(0, torch.LongTensor(idx))
 '''),
     ],
     "to_numpy": [
@@ -317,12 +496,27 @@ def to_numpy(t):
     return t.detach().numpy()
 '''),
     ],
+    "select_features": [
+        ("legacy LongTensor index stays on the CPU", '''
+def select_features(x, names, wanted):
+    """Return the columns of x (N, D) named in wanted, in that order: (N, len(wanted))."""
+    return x.index_select(1, torch.LongTensor([names.index(name) for name in wanted]))
+'''),
+    ],
     "reproducible_noise": [
-        ("drew on the device: CUDA's generator gives other numbers than the CPU's", '''
+        ("drew with a generator on the device: CUDA's generator gives other numbers than the CPU's", '''
 def reproducible_noise(shape, seed, device):
-    """Return N(0, 1) noise of this shape on device, the same for the same seed."""
-    torch.manual_seed(seed)
-    return torch.randn(shape, device=device)
+    """Return N(0, 1) float32 noise of this shape on device, the same for the same seed."""
+    generator = torch.Generator(device=device).manual_seed(seed)
+    return torch.randn(shape, generator=generator, device=device)
+'''),
+    ],
+    "add_ones_column": [
+        ("ones made on the CPU: torch.cat refuses tensors on two devices", '''
+def add_ones_column(x):
+    """Return x (N, D) with a column of ones appended: (N, D + 1), same dtype and device."""
+    ones = torch.ones(x.shape[0], 1, dtype=x.dtype)
+    return torch.cat([x, ones], dim=1)
 '''),
     ],
 }
