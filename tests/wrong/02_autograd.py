@@ -640,6 +640,24 @@ for _sid, _items in _MORE.items():
     WRONG.setdefault(_sid, []).extend(_items)
 
 CUDA_ONLY = {
+    "fit_line": [
+        ("parameters made with x's dtype but not its device: w and b stay on the CPU", """
+def fit_line(x, y, lr, steps):
+    w = torch.zeros((), dtype=x.dtype, requires_grad=True)
+    b = torch.zeros((), dtype=x.dtype, requires_grad=True)
+    losses = []
+    for _ in range(steps):
+        loss = ((w * x + b - y) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad = None
+        b.grad = None
+        losses.append(loss.item())
+    return w, b, losses
+"""),
+    ],
     "numerical_grad": [
         ("result made with torch.zeros(x.shape): always on the CPU", '''
 def numerical_grad(f, x, eps=1e-6):
