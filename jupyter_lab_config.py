@@ -20,13 +20,10 @@ c.ServerApp.root_dir = str(ROOT)
 c.LabApp.default_url = f"/lab/tree/{WELCOME}"
 # No news pop-up asking to fetch JupyterLab's announcements from the internet.
 c.LabApp.news_url = None
-# Validate answers with a summary (course/lab.py), and the course's small stylesheet
-# (course/lab_custom/custom.css) hides nbgrader's per-cell labels that the summary replaces.
+# Validate answers with a summary (course/lab.py).
 try:
     import course as _course
 except ImportError:  # the course package is not installed: stock nbgrader Validate
     pass
 else:
     c.ServerApp.jpserver_extensions.update({"course.lab": True})
-    c.LabApp.custom_css = True
-    c.ServerApp.static_custom_path = [str(Path(_course.__file__).parent / "lab_custom")]

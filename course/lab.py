@@ -10,9 +10,9 @@ the same execution) and answers with a summary first::
 
 Stubs are collapsed into the "not started" count; each real failure gets one line with its
 reason, then the short traceback. The extension swaps nbgrader's validator in its Validate
-handler (the notebook toolbar and the Assignments tab both use it); ``lab/custom.css`` drops
-the stock "The following cell failed:" labels, which the summary lines replace, and makes
-long lines wrap. ``jupyter_lab_config.py`` enables both.
+handler (the notebook toolbar and the Assignments tab both use it); the summary's entry hides
+the stock "The following cell failed:" labels, which the summary lines replace, and makes long
+lines wrap. ``jupyter_lab_config.py`` enables it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,15 @@ from nbgrader import utils
 from nbgrader.validator import Validator
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# nbgrader's dialog puts "The following cell failed:" above every entry; the summary lines replace
+# those labels, so the first entry carries a style that hides them (the dialog inserts an entry's
+# error as HTML: a <style> there applies, a script would not run) and lets long lines wrap.
+DIALOG_STYLE = (
+    "<style>#validation-message.validation-failed > div:not(.jp-RenderedText) > p { display: none; }"
+    " #validation-message pre { white-space: pre-wrap; overflow-wrap: anywhere; }"
+    " #validation-message.validation-failed > div.jp-RenderedText:nth-child(3n + 2) pre { font-weight: 600; margin-top: .8em; }"
+    "</style>"
+)
 
 
 def _exercise(cell: Any) -> str:
@@ -89,7 +98,8 @@ class CourseValidator(Validator):
         entries = [
             {
                 "source": headline(summary),
-                "error": html.escape(
+                "error": DIALOG_STYLE
+                + html.escape(
                     "Not started: " + ", ".join(summary["not_started"]) if summary["not_started"] else "Started: every exercise."
                 ),
                 "raw_error": "",

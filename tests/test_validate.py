@@ -52,7 +52,7 @@ def test_lab_config_enables_the_summary_and_its_stylesheet() -> None:
     exts = config.ServerApp.jpserver_extensions
     exts = exts.to_dict() if hasattr(exts, "to_dict") else exts
     assert exts.get("update", exts).get("course.lab") is True
-    assert config.LabApp.custom_css is True
-    custom = Path(config.ServerApp.static_custom_path[0]) / "custom.css"
-    assert custom.is_file() and "validation-failed" in custom.read_text()
+    from course.lab import DIALOG_STYLE
+
+    assert "validation-failed" in DIALOG_STYLE
     assert config.LabApp.news_url is None
