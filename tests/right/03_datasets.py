@@ -225,6 +225,12 @@ def split_train_val(dataset, val_fraction, seed):
         perm = torch.randperm(len(dataset)).tolist()
     return Subset(dataset, perm[: len(dataset) - n_val]), Subset(dataset, perm[len(dataset) - n_val:])
 '''),
+        ("random_split with fractions [1 - val_fraction, val_fraction] (it warns when a part is empty)", '''
+def split_train_val(dataset, val_fraction, seed):
+    g = torch.Generator()
+    g.manual_seed(seed)
+    return tuple(random_split(dataset, [1 - val_fraction, val_fraction], generator=g))
+'''),
         ("a NumPy generator seeded with seed", '''
 def split_train_val(dataset, val_fraction, seed):
     n_val = int(len(dataset) * val_fraction)
