@@ -29,7 +29,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--graded", type=int, default=12)
-    parser.add_argument("--assignment", default="04_nn")
+    parser.add_argument("--assignment", default="01_tensors")
     args = parser.parse_args()
 
     from course.grading.analytics import write_report
