@@ -391,35 +391,3 @@ __all__ = [
     "shares_storage",
 ]
 
-
-
-# --- chapter 04 probes ---
-
-
-def call_order(model: Any, x: Any, kind: type) -> tuple[Any, list[Any]]:
-    """Run ``model(x)`` without gradient tracking; return ``(output, layers)`` where ``layers`` are the
-    submodules of exactly type ``kind`` in the order the forward pass called them (twice if called twice).
-
-    Lets a test check the layers a learner's model *uses*, whatever attribute names or containers
-    hold them."""
-    order: list[Any] = []
-    handles = [m.register_forward_hook(lambda mod, args, out: order.append(mod)) for m in model.modules() if type(m) is kind]
-    try:
-        with torch.no_grad():
-            out = model(x)
-    finally:
-        for handle in handles:
-            handle.remove()
-    return out, order
-
-
-class CopyableForwardSpy(ForwardSpy):
-    """A ``ForwardSpy`` that keeps recording when the learner's code works on ``copy.deepcopy(model)``:
-    the copy's hook reports to this same spy, so "a copy in eval mode under no_grad" passes
-    ``check_inference`` like the original model would."""
-
-    def __deepcopy__(self, memo: dict) -> CopyableForwardSpy:
-        return self
-
-
-__all__ += ["CopyableForwardSpy", "call_order"]

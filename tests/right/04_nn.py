@@ -164,14 +164,14 @@ def predict_on_device(model, x, device):
 import copy
 
 
-def accuracy(model, x, y):
+def fixed_accuracy(model, x, y):
     judge = copy.deepcopy(model).eval()
     with torch.inference_mode():
         hits = (judge(x).argmax(dim=1) == y).sum().item()
     return hits / len(y)
 '''),
         ("train(False) and the mode put back with train(mode), counted with torch.eq", '''
-def accuracy(model, x, y):
+def fixed_accuracy(model, x, y):
     mode = model.training
     model.train(False)
     with torch.no_grad():

@@ -358,19 +358,19 @@ def predict_on_device(model, x, device):
     ],
     "accuracy": [
         ("the given function, unchanged: training mode, gradient tracking", '''
-def accuracy(model, x, y):
+def fixed_accuracy(model, x, y):
     predicted = model(x).argmax(dim=1)
     return (predicted == y).float().mean().item()
 '''),
         ("eval() and no_grad(), but the model is left in eval mode", '''
-def accuracy(model, x, y):
+def fixed_accuracy(model, x, y):
     model.eval()
     with torch.no_grad():
         predicted = model(x).argmax(dim=1)
     return (predicted == y).float().mean().item()
 '''),
         ("eval() and then always train(): a model that arrived in eval mode leaves in train mode", '''
-def accuracy(model, x, y):
+def fixed_accuracy(model, x, y):
     model.eval()
     with torch.no_grad():
         predicted = model(x).argmax(dim=1)
@@ -378,7 +378,7 @@ def accuracy(model, x, y):
     return (predicted == y).float().mean().item()
 '''),
         ("eval mode restored properly, but gradients are tracked", '''
-def accuracy(model, x, y):
+def fixed_accuracy(model, x, y):
     was_training = model.training
     model.eval()
     predicted = model(x).argmax(dim=1)
@@ -386,13 +386,22 @@ def accuracy(model, x, y):
     return (predicted == y).float().mean().item()
 '''),
         ("no_grad() only: dropout and BatchNorm still in training mode", '''
-def accuracy(model, x, y):
+def fixed_accuracy(model, x, y):
     with torch.no_grad():
         predicted = model(x).argmax(dim=1)
     return (predicted == y).float().mean().item()
 '''),
+        ("a deep copy in eval mode, but gradients are tracked on the copy", '''
+import copy
+
+
+def fixed_accuracy(model, x, y):
+    judge = copy.deepcopy(model)
+    judge.eval()
+    return (judge(x).argmax(dim=1) == y).float().mean().item()
+'''),
         ("returns a tensor, not a Python float", '''
-def accuracy(model, x, y):
+def fixed_accuracy(model, x, y):
     was_training = model.training
     model.eval()
     with torch.no_grad():
