@@ -84,7 +84,6 @@ def _build() -> dict[str, Any]:
     _isinstance = isinstance
     _float = float
     _int = int
-    _bool = bool
     _str = str
     _len = len
     _tuple = tuple
@@ -240,7 +239,7 @@ def _build() -> dict[str, Any]:
         integer: bool = False,
     ) -> None:
         """A plain Python number (``int``/``float``, not a tensor) close to ``expected``."""
-        if _type(actual) is _bool or not (_type(actual) is _int or _type(actual) is _float):
+        if not (_type(actual) is _int or _type(actual) is _float):  # bool is neither (type(True) is bool)
             hint = " Use .item() to turn a one-element tensor into a Python number." if _isinstance(actual, _Tensor) else ""
             _fail(f"{name} should be a Python {'int' if integer else 'number'}, but it is a {_type(actual).__name__}.{hint}")
         if integer and _type(actual) is not _int:

@@ -388,3 +388,110 @@ def test_say_passed(capsys) -> None:
     checks._say_passed(result(True, "from course.checks import CheckFailed"))
     checks._say_passed(types.SimpleNamespace(success=True, info=None))
     assert capsys.readouterr().out == ""
+
+
+# --- more of the contract, pinned where a planted defect slipped through --------------------
+
+
+def test_names_reach_every_message(C) -> None:
+    assert fails(C.check_shape, [1], (1,), name="q").startswith("q should be a torch.Tensor")
+    assert fails(C.check_dtype, [1], torch.float32, name="q").startswith("q should be a torch.Tensor")
+    assert fails(C.check_device, [1], "cpu", name="q").startswith("q should be a torch.Tensor")
+    assert fails(C.check_close, torch.zeros(2), torch.zeros(3), name="q").startswith("q should have shape (3,)")
+    assert fails(C.check_close, torch.zeros(1), torch.zeros(1, dtype=torch.float64), name="q").startswith("q should have dtype")
+    assert fails(C.check_close, torch.zeros(1, device="meta"), torch.zeros(1), name="q").startswith("q should be on device cpu")
+    assert fails(C.check_equal, torch.tensor([3]), torch.tensor([4]), name="n").startswith("n has the right shape")
+    assert fails(C.check_equal, torch.tensor([3]), torch.tensor([4])).startswith("result has the right shape")
+    with pytest.raises(TypeError) as err:
+        C.check_close(torch.zeros(1), [0.0])
+    assert str(err.value) == "check_close: 'expected' must be a torch.Tensor computed by the test"
+
+
+def test_same_device_resolves_missing_indexes_on_both_sides(C, monkeypatch) -> None:
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    C2 = types.SimpleNamespace(**checks._build())
+    assert C2.same_device("cuda:1", "cuda") is True
+    assert C2.same_device("cuda:0", "cuda") is False
+    assert C2.same_device("mps:0", "mps") is True
+    assert C2.same_device("mps:1", "mps") is False
+
+
+def test_numbers_at_the_tolerance_boundary(C) -> None:
+    C.check_number(1.5, 1.0, rtol=0.0, atol=0.5)  # exactly at the tolerance: passes
+    C.check_number(3.0, 2.0, rtol=0.5, atol=0.0)
+    fails(C.check_number, 1.5000001, 1.0, rtol=0.0, atol=0.5)
+
+
+def test_raises_passes_keyword_arguments_and_names_unnamed_callables(C) -> None:
+    import functools
+
+    def picky(*, boom: bool = False) -> None:
+        if boom:
+            raise ValueError("boom")
+
+    C.check_raises(ValueError, picky, boom=True)
+    msg = fails(C.check_raises, KeyError, functools.partial(int, "x"))
+    assert msg == "the function should raise KeyError, but it raised ValueError: invalid literal for int() with base 10: 'x'"
+
+
+def test_fail_is_built_with_the_checks(C) -> None:
+    with pytest.raises(CheckFailed, match="^plain words$"):
+        C._fail("plain words")
+
+
+def test_short_traceback_without_source_or_compile() -> None:
+    shell = FakeShell()
+    try:
+        exec(compile("raise CheckFailed('no source')\n", "<cell>", "exec"), {"CheckFailed": CheckFailed})
+    except CheckFailed as caught:
+        import linecache
+
+        err = caught
+        linecache.cache.pop("<cell>", None)
+        lines = checks._short_traceback(shell, CheckFailed, err, err.__traceback__)
+    assert lines == ["\u2717 Check failed: no source", "  Cell In[7], line 1"]
+    bare = FakeShell()
+    del bare.compile  # a shell that cannot name cells
+    lines = checks._short_traceback(bare, CheckFailed, err, err.__traceback__)
+    assert lines == ["\u2717 Check failed: no source"]
+
+
+def test_short_traceback_names_the_innermost_stub() -> None:
+    shell = FakeShell()
+    etype, value, tb = _raise_in_cell("def f():\n    raise NotImplementedError()\n\ndef g():\n    return f()\n\ng()\n")
+    lines = checks._short_traceback(shell, etype, value, tb)
+    assert lines[0].startswith("\u2717 Not done yet: f() is still the stub")
+    assert lines[1] == "  Cell In[7], line 2, in f: raise NotImplementedError()"
+
+
+def test_install_needs_a_shell_that_can_show_tracebacks(monkeypatch) -> None:
+    import IPython
+
+    registered = []
+    half = types.SimpleNamespace(  # shows tracebacks, but has no custom exception handling
+        _showtraceback=lambda *a: None, events=types.SimpleNamespace(register=lambda *a: registered.append(a))
+    )
+    monkeypatch.setattr(IPython, "get_ipython", lambda: half)
+    checks._install_short_tracebacks()
+    assert registered == []
+    plain = types.SimpleNamespace(events=types.SimpleNamespace(register=lambda *a: pytest.fail("registered")))
+    monkeypatch.setattr(IPython, "get_ipython", lambda: plain)
+    checks._install_short_tracebacks()  # no _showtraceback: left alone
+    fresh = FakeShell()
+    del fresh.custom_exceptions  # a shell without the attribute: treated as none set
+    monkeypatch.setattr(IPython, "get_ipython", lambda: fresh)
+    checks._install_short_tracebacks()
+    assert fresh.custom_exceptions == (CheckFailed, NotImplementedError)
+    assert fresh._course_passed_note is True
+
+
+def test_say_passed_reads_only_test_cells(capsys) -> None:
+    ok = types.SimpleNamespace(success=True, info=types.SimpleNamespace(raw_cell=None))
+    checks._say_passed(ok)
+    checks._say_passed(types.SimpleNamespace(info=types.SimpleNamespace(raw_cell="from course.checks import check_true\ncheck_true(True, '')")))
+    checks._say_passed(types.SimpleNamespace(success=True))
+    checks._say_passed(types.SimpleNamespace(success=True, info=types.SimpleNamespace(raw_cell="from course.checks import fresh_generator\nimport x\ncheck_y()")))
+    assert capsys.readouterr().out == ""
+    checks._say_passed(types.SimpleNamespace(success=True, info=types.SimpleNamespace(
+        raw_cell="import torch\nfrom course.checks import check_true\ncheck_true(True, '')")))
+    assert capsys.readouterr().out.startswith("\u2713 These checks pass.")

@@ -56,7 +56,10 @@ def test_devices(monkeypatch) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(device.CudaRequiredError) as err:
         device.devices()
-    assert str(err.value).startswith("COURSE_REQUIRE_CUDA=1 is set but torch.cuda.is_available() is False")
+    assert str(err.value) == (
+        "COURSE_REQUIRE_CUDA=1 is set but torch.cuda.is_available() is False: the CUDA checks cannot run on this "
+        "machine (is the driver visible, and is this a CUDA build of torch?)"
+    )
     assert issubclass(device.CudaRequiredError, RuntimeError)
 
 

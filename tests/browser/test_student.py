@@ -102,12 +102,16 @@ def test_a_failed_check_reads_as_one_block(lab_page, lab_server, shot) -> None:
             "check_shape(add_batch_dim(torch.ones(3, 4)), (1, 3, 4), name='add_batch_dim(x) for x of shape (3, 4)')"
         ),
         nbformat.v4.new_code_cell("def unfinished(x):\n    raise NotImplementedError()\n\nunfinished(1)"),
-        nbformat.v4.new_code_cell("from course.checks import check_shape\n\ncheck_shape(torch.ones(2), (2,))"),
     ]
+    nb.cells.insert(1, nbformat.v4.new_code_cell("from course.checks import check_shape\n\ncheck_shape(torch.ones(2), (2,))"))
     nbformat.write(nb, str(lab_server.root / "failed-check.ipynb"))
     panel = open_notebook(lab_page, lab_server, "failed-check.ipynb", "student-failed-check")
     wait_kernel_idle(lab_page)
-    run_all(lab_page)
+    run_all(lab_page)  # stops at the failed check, as Run All does after an error
+    last = panel.locator(".jp-CodeCell").nth(3)
+    last.locator(".jp-InputArea-editor").click()
+    lab_page.keyboard.press("Shift+Enter")
+    expect(last.locator(".jp-OutputArea-output")).to_have_count(1)
     errors = error_outputs(panel)
     assert len(errors) == 2, errors
     check, stub = errors
@@ -116,9 +120,9 @@ def test_a_failed_check_reads_as_one_block(lab_page, lab_server, shot) -> None:
     assert len(check.strip().splitlines()) <= 3 and "checks.py" not in check and "Traceback" not in check, check
     assert stub.startswith("\u2717 Not done yet: unfinished() is still the stub"), stub
     assert len(stub.strip().splitlines()) <= 2, stub
-    passed = panel.locator(".jp-CodeCell").nth(3).locator(".jp-OutputArea-output").first
+    passed = panel.locator(".jp-CodeCell").nth(1).locator(".jp-OutputArea-output").first
     expect(passed).to_contain_text("These checks pass. Hidden checks run when your work is graded")
-    panel.locator(".jp-CodeCell").nth(1).scroll_into_view_if_needed()
+    panel.locator(".jp-CodeCell").nth(2).scroll_into_view_if_needed()
     shot("failed-check-one-block")
 
 
