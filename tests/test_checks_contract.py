@@ -490,8 +490,7 @@ def test_say_passed_reads_only_test_cells(capsys) -> None:
     checks._say_passed(ok)
     checks._say_passed(types.SimpleNamespace(info=types.SimpleNamespace(raw_cell="from course.checks import check_true\ncheck_true(True, '')")))
     checks._say_passed(types.SimpleNamespace(success=True))
-    checks._say_passed(types.SimpleNamespace(success=True, info=types.SimpleNamespace(raw_cell="from course.checks import fresh_generator\nimport x\ncheck_y()")))
     assert capsys.readouterr().out == ""
     checks._say_passed(types.SimpleNamespace(success=True, info=types.SimpleNamespace(
-        raw_cell="import torch\nfrom course.checks import check_true\ncheck_true(True, '')")))
+        raw_cell="import torch\nfrom course.checks import check_true\nimport numpy\nassert True")))
     assert capsys.readouterr().out.startswith("\u2713 These checks pass.")
