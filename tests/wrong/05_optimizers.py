@@ -453,7 +453,8 @@ def momentum_step(params, velocities, lr, momentum):
 '''),
     ],
     "train_fashion_model": [
-        ("the raw 0-255 values fed to the network (cast to float, not scaled)", _fashion(scale="x.float()")),
+        ("the raw 0-255 values fed to SGD with momentum (cast to float, not scaled): the first steps blow up",
+         _fashion(scale="x.float()", opt="torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)")),
         ("a ReLU after the last Linear: negative logits are cut to 0", _fashion(last=", nn.ReLU()")),
         ("a Softmax at the end: the model returns probabilities, and CrossEntropyLoss applies softmax twice", _fashion(last=", nn.Softmax(dim=1)")),
         ("over budget: a whole epoch (94 steps) instead of at most 50", _fashion(steps=94)),
