@@ -477,3 +477,20 @@ def train_fashion_model(train_loader, device):
 '''),
     ],
 }
+
+# Device mistakes: right on a CPU-only machine, wrong where CUDA exists (joined by course.testing.load_wrong).
+CUDA_ONLY = {
+    "train_loop": [
+        ("the batches are never moved to the model's device", _train_loop().replace("X, y = X.to(device), y.to(device)", "pass")),
+    ],
+    "test_loop": [
+        ("the batches are never moved to the model's device", _test_loop().replace("X, y = X.to(device), y.to(device)", "pass")),
+    ],
+    "bce_with_logits": [
+        ("a zeros tensor made on the CPU, whatever the logits' device", '''
+def bce_with_logits(logits, targets):
+    zeros = torch.zeros(logits.shape, dtype=logits.dtype)
+    return (torch.logaddexp(zeros, logits) - targets * logits).mean()
+'''),
+    ],
+}
