@@ -170,6 +170,37 @@ MIN_WRONG = 3  # known-wrong solutions per graded cell
 MIN_RIGHT = 2  # correct alternatives per exercise
 
 
+def defined_names(source: str) -> set[str]:
+    """The names a cell binds at top level (functions, classes, assignments, imports)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {"*"}  # cannot tell: assume it touches everything
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return names
+
+
+def _mentions(source: str, names: set[str]) -> bool:
+    import re
+
+    if "*" in names:
+        return True
+    found = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source))
+    return bool(found & names)
+
+
 @dataclass
 class VariantResult:
     solution_id: str
@@ -258,7 +289,13 @@ def check_assignment(
                     continue
                 for why, source in items:
                     kernel.run(source, f"wrong-{sid}")
-                    results = {tid: kernel.run(tsrc, tid, tid) for tid, tsrc in tests.items()}
+                    # Its own test, and every other test that could see what it redefined.
+                    touched = defined_names(source)
+                    results = {
+                        tid: kernel.run(tsrc, tid, tid)
+                        for tid, tsrc in tests.items()
+                        if tid == f"test_{sid}" or _mentions(tsrc + solutions.get(tid[len("test_"):], ""), touched)
+                    }
                     failed = [tid for tid, r in results.items() if not r.ok]
                     variants.append(VariantResult(sid, why, failed, f"test_{sid}"))
                     kernel.run(solutions[sid], sid, sid)  # put the reference back
