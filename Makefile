@@ -53,6 +53,13 @@ bench: setup
 doctor: setup
 	$(BIN)/course doctor
 
+# Mutation testing (mutmut) of the checks and the device helpers against their fast tests; writes
+# benchmarks/mutation.md and fails when a module misses its target or a survivor is unexplained.
+mutation: setup
+	rm -rf mutants
+	$(BIN)/mutmut run
+	$(BIN)/python scripts/mutation_report.py
+
 # A JupyterHub for the class on this machine (root): accounts, exchange, Formgrader; see README.
 hub: setup
 	$(BIN)/course hub up $(HUB_ARGS)

