@@ -43,6 +43,7 @@ from traitlets import Bool, Integer, List, Unicode
 from course.grading import report as rep
 from course.grading import sandbox as sbx
 from course.grading.guard import PAYLOAD_PREFIX
+from course.grading.protocol import GraderFailure
 
 NOTICE_ID = "course-grading-notice"
 CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".so", ".pth", ".egg-link", ".egg", ".whl", ".zip")
@@ -176,7 +177,11 @@ class GradingExecute(Execute):
         path = resources.get("metadata", {}).get("path") or os.getcwd()
         self._scratch = os.path.abspath(path)
         self._nb_name = info.get("notebook") or resources.get("metadata", {}).get("name") or "notebook"
-        self._setup_sandbox()
+        try:
+            self._canary(info)
+            self._setup_sandbox()
+        except GraderFailure as failure:
+            self._give_up(info, failure)
         self._intake_findings(info)
         before = self._prepare_scratch(info)
         self._fatal: set[int] = set()
@@ -186,10 +191,35 @@ class GradingExecute(Execute):
         self._truncated: set[int] = set()
         try:
             run_sync(self._async_grade)()
+        except GraderFailure as failure:
+            self._give_up(info, failure)
         finally:
             self._clean_scratch(before)
         self._finish(info)
         return self.nb, self.resources
+
+    def _canary(self, info: dict[str, Any]) -> None:
+        """The reference solution must earn full marks through this grader first (``canary.py``)."""
+        coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None)
+        if coursedir is not None and info.get("assignment"):
+            from course.grading import canary
+
+            canary.ensure(coursedir.root, info["assignment"])
+
+    def _give_up(self, info: dict[str, Any], failure: GraderFailure) -> None:
+        """The grader's failure, not the student's: leave the student ungraded, say why in one line,
+        and let nbgrader fail this submission (no zero is written; the batch exits non-zero)."""
+        student, assignment = info.get("student"), info.get("assignment")
+        self.log.error("course: %s/%s left ungraded: %s", assignment or "?", student or "?", failure.reason)
+        if student and assignment:
+            coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None)
+            autograded = Path(self._scratch).parent.parent
+            if coursedir is not None:
+                autograded = Path(coursedir.format_path(coursedir.autograded_directory, ".", ".")).resolve()
+            rep.record_ungraded(rep.report_path(autograded, student, assignment), failure.reason)
+            if info.get("db_url"):
+                rep.forget_unscored(info["db_url"], assignment, student)
+        raise failure
 
     def _intake_findings(self, info: dict[str, Any]) -> None:
         """Turn what intake and the sanitizer marked in the notebook into flags."""
@@ -239,7 +269,7 @@ class GradingExecute(Execute):
             os.environ[sbx.MODE_ENV] = "off"
         s = sbx.support()
         if not s.available and wanted == "required":
-            raise RuntimeError(f"a sandbox is required ({sbx.MODE_ENV}=required) but: {s.reason}")
+            raise GraderFailure(f"a sandbox is required ({sbx.MODE_ENV}=required) but: {s.reason}")
         if not s.available:
             sbx.warn_once(self.log)
         self._sandboxed = s.available and wanted != "off"
@@ -371,8 +401,8 @@ class GradingExecute(Execute):
             self._guarded = ok
             km.lock_run_dir()
             if not ok:
-                self.log.warning("course: the grading guard could not be installed: %s", self.km.kernel_log_tail(500))
-                self._findings.note("the grading guard could not be installed in this kernel")
+                why = _error_text(reply) or self.km.kernel_log_tail(300).strip().replace("\n", " | ") or "no answer"
+                raise GraderFailure(f"the grading guard could not be installed in the kernel ({why[:300]})")
 
     async def _stop_kernel(self) -> None:
         km = getattr(self, "km", None)
@@ -432,7 +462,12 @@ class GradingExecute(Execute):
         cells = self.nb.cells
         index = 0
         try:
-            await self._start_kernel()
+            try:
+                await self._start_kernel()
+            except GraderFailure:
+                raise
+            except Exception as err:  # noqa: BLE001 - no student code has run yet: the grader's failure
+                raise GraderFailure(f"the grading kernel could not be started: {type(err).__name__}: {str(err)[:300]}") from err
             while index < len(cells):
                 kind = _cell_kind(cells[index])
                 if kind == "skip":
@@ -495,6 +530,15 @@ class GradingExecute(Execute):
                     index, "GraderError",
                     "The grader could not confirm this test: the notebook's code switched off the grader's checks "
                     "(its answer never came back). The test does not count.",
+                )
+        if kind == "locked":
+            errors = [o for o in self.nb.cells[index].get("outputs", []) if o.output_type == "error"]
+            if errors:
+                # The canary ran this cell without error: an instructor's cell that fails here is
+                # the grading environment's problem (or tampering), never a reason to score 0.
+                e = errors[0]
+                raise GraderFailure(
+                    f"the instructor's locked cell {self._grade_id(index)} failed: {e.get('ename')}: {str(e.get('evalue', ''))[:200]}"
                 )
         if kind == "test":
             self._tidy_test_outputs(index)
@@ -775,6 +819,16 @@ class SafeOverwriteCells(OverwriteCells):
             restored.append(name)
         self.log.warning("Put back cells missing from the submission: %s", ", ".join(restored))
         return restored
+
+
+def _error_text(reply: dict[str, Any] | None) -> str:
+    """'Ename: evalue' of an execute reply that failed, or ''."""
+    if reply is None:
+        return ""
+    content = reply.get("content", {})
+    if content.get("status") == "ok":
+        return ""
+    return f"{content.get('ename', 'error')}: {content.get('evalue', '')}"
 
 
 def _keystream(key: bytes, nonce: str, n: int) -> bytes:

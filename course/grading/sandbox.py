@@ -317,6 +317,58 @@ class LogTail:
         return self.data[-limit:].decode("utf-8", "replace")
 
 
+PROBE_COURSE = (
+    "import importlib.util, os\n"
+    "s = importlib.util.find_spec('course')\n"
+    "print(os.path.realpath(list(s.submodule_search_locations)[0]) if s and s.submodule_search_locations else '')\n"
+)
+_KERNEL_COURSE: dict[tuple[str, str], str | None] = {}
+
+
+def kernel_course(python: str, env: dict[str, str]) -> str | None:
+    """The folder of the ``course`` package that ``python`` imports with ``env`` (None: none).
+
+    Asked of the kernel's own interpreter, from an empty folder and with the kernel's
+    environment, once per process (about 50 ms).
+    """
+    key = (python, env.get("PYTHONPATH", ""))
+    if key not in _KERNEL_COURSE:
+        with tempfile.TemporaryDirectory(prefix="course-probe-") as empty:
+            try:
+                proc = subprocess.run([python, "-c", PROBE_COURSE], env=env, cwd=empty, capture_output=True,
+                                      text=True, timeout=60)
+                found = proc.stdout.strip().splitlines()[-1:] if proc.returncode == 0 else []
+            except (OSError, subprocess.TimeoutExpired):
+                found = []
+        _KERNEL_COURSE[key] = found[0] if found and found[0] else None
+    return _KERNEL_COURSE[key]
+
+
+def same_course(python: str, env: dict[str, str]) -> dict[str, str]:
+    """``env`` changed, if need be, so that ``python`` imports exactly the grader's ``course``.
+
+    The grader and the kernel must use one ``course``: the guard speaks the grader's protocol,
+    and the sandbox shows the kernel only the grader's package. They differ when the course
+    folder is another checkout than the one installed (two terms sharing one environment, an
+    editable install pointing elsewhere, ``PYTHONPATH``): then the grader's copy goes first on
+    the kernel's ``PYTHONPATH``. Raises :class:`GraderFailure` when that still does not work.
+    """
+    from course.grading.protocol import GraderFailure
+    from course.paths import package_dir
+
+    mine = os.path.realpath(package_dir())
+    if kernel_course(python, env) == mine:
+        return env
+    theirs = kernel_course(python, env)
+    env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (str(Path(mine).parent), env.get("PYTHONPATH", "")) if p)}
+    if kernel_course(python, env) != mine:
+        raise GraderFailure(
+            f"the grading kernel ({python}) would import the course package from {theirs or 'nowhere'} "
+            f"and cannot be made to import the grader's, {mine}"
+        )
+    return env
+
+
 def guard_roots() -> list[str]:
     """Where the kernel's own code comes from: imports from anywhere else are reported."""
     from course.paths import package_dir
@@ -400,10 +452,17 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _cuda(self) -> bool:
         return bool(glob.glob("/dev/nvidia[0-9]*")) and os.environ.get("CUDA_VISIBLE_DEVICES", "x") != ""
 
+    def kernel_python(self) -> str:
+        """The kernel's interpreter, as ``format_kernel_cmd`` will pick it."""
+        exe = self.kernel_spec.argv[0] if self.kernel_spec and self.kernel_spec.argv else "python"
+        if exe in {"python", f"python{sys.version_info[0]}", "python%i.%i" % sys.version_info[:2]}:
+            return sys.executable
+        return exe if os.path.isabs(exe) else (shutil.which(exe) or exe)
+
     def _env(self) -> dict[str, str]:
         from course.paths import data_dir
 
-        env = kernel_env(str(data_dir()), self.guard_fd, self.sandboxed)
+        env = same_course(self.kernel_python(), kernel_env(str(data_dir()), self.guard_fd, self.sandboxed))
         if self.guard_key is not None and self._run_dir:
             key_file = os.path.join(self._run_dir, "guard.key")
             fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
