@@ -87,6 +87,28 @@ class Support:
             return f"sandboxed grading ({how}): no network, read-only course files, memory/CPU/process limits"
         return f"UNSANDBOXED grading: {self.reason}; student code can read and write whatever this user can"
 
+    def explain(self) -> str:
+        """Which sandbox applies for the user running this, and why (``course doctor``)."""
+        who = _user()
+        if self.available and self.drop_user:
+            return (f"for {who}: bubblewrap, and as root the kernels switch to an unprivileged uid "
+                    f"({SANDBOX_UID_BASE}+) with setpriv, so root's files stay root's")
+        if self.available:
+            return (f"for {who}: bubblewrap in an unprivileged user namespace (no user switch: the kernel keeps "
+                    "this uid; everything but its scratch folder is bound read-only)")
+        return f"for {who}: none, because {self.reason}"
+
+
+def _user() -> str:
+    uid = os.geteuid()
+    try:
+        import pwd
+
+        name = pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        name = os.environ.get("USER", "?")
+    return f"{name} (uid {uid})"
+
 
 _SUPPORT: Support | None = None
 _SUPPORT_LOCK = threading.Lock()
