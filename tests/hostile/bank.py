@@ -440,6 +440,13 @@ CODE_SWAP = (
     "except PermissionError:\n"
     "    functools.update_wrapper(device.devices, lambda: [], assigned=('__code__',), updated=())"
 )
+SIGINT_LOOP_IN_FUNCTION = (
+    "def halve(x):\n"
+    "    import signal\n"
+    "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "    while True:\n"
+    "        pass"
+)
 GC_SNOOP = "import gc\nchecks = [o for o in gc.get_objects() if callable(o)]"
 CTYPES_POKE = "import ctypes\nctypes.string_at(id(1), 8)"
 AUDIT_HOOK = "import sys\nsys.addaudithook(lambda e, a: None)"
@@ -548,6 +555,9 @@ def cases(other_release: nbformat.NotebookNode | None = None) -> list[Case]:
              feedback=("time limit",)),
         Case("sigint_ignored_loop", _with_extra_cell("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"),
              (), True, "an endless loop that ignores the interrupt", "kernel replaced, the rest graded: full marks, flagged"),
+        Case("sigint_loop_in_test", _with_solutions(halve=SIGINT_LOOP_IN_FUNCTION), ("test_halve",), True,
+             "a tested function that ignores the interrupt and loops forever", "test_halve 0 (kernel replaced), the rest graded, flagged",
+             feedback=("time limit",)),
         Case("kernel_death_cell", _with_extra_cell("import os\nos._exit(3)"), (), True,
              "os._exit(3) in a cell of its own", "new kernel, cells before replayed, full marks, flagged",
              flag_words=("os._exit",), plain=True),
