@@ -66,6 +66,20 @@ def _cell_kind(cell: NotebookNode) -> str:
     return "student"
 
 
+def source_grade_ids(coursedir: Any, assignment: str | None, notebook: str) -> list[str]:
+    """The grade ids of the source notebook, in their order ([] when it cannot be read)."""
+    if coursedir is None or not assignment:
+        return []
+    path = Path(coursedir.format_path(coursedir.source_directory, ".", assignment)) / f"{notebook}.ipynb"
+    try:
+        import nbformat
+
+        src = nbformat.read(str(path), as_version=4)
+    except Exception:  # noqa: BLE001
+        return []
+    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in src.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+
+
 class ChannelReader(threading.Thread):
     """Reads the guard's signed answers from the kernel, so the kernel never blocks on the pipe."""
 
@@ -251,16 +265,7 @@ class GradingExecute(Execute):
 
     def _source_order(self, info: dict[str, Any]) -> list[str]:
         coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None)
-        if coursedir is None or not info.get("assignment"):
-            return []
-        path = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"])) / f"{self._nb_name}.ipynb"
-        try:
-            import nbformat
-
-            src = nbformat.read(str(path), as_version=4)
-        except Exception:  # noqa: BLE001
-            return []
-        return [c.metadata.get("nbgrader", {}).get("grade_id") for c in src.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+        return source_grade_ids(coursedir, info.get("assignment"), self._nb_name)
 
     # --- the sandbox --------------------------------------------------------------------------
     def _setup_sandbox(self) -> None:
@@ -775,16 +780,7 @@ class SafeOverwriteCells(OverwriteCells):
 
     def _source_order(self, resources: Any) -> list[str]:
         coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None)
-        if coursedir is None:
-            return []
-        path = Path(coursedir.format_path(coursedir.source_directory, ".", self.assignment_id)) / f"{self.notebook_id}.ipynb"
-        try:
-            import nbformat
-
-            src = nbformat.read(str(path), as_version=4)
-        except Exception:  # noqa: BLE001
-            return []
-        return [c.metadata.get("nbgrader", {}).get("grade_id") for c in src.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+        return source_grade_ids(coursedir, self.assignment_id, self.notebook_id)
 
     def _restore_missing(self, nb: NotebookNode, resources: Any) -> list[str]:
         source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)

@@ -60,7 +60,7 @@ class Limits:
     file_mb: int = 256  # the largest file the kernel may write
     tmp_mb: int = 512  # its private /tmp (and /dev/shm)
 
-    def rlimits(self, cuda: bool) -> dict[str, int]:
+    def rlimits(self) -> dict[str, int]:
         out = {
             "CPU": self.cpu_seconds,
             "FSIZE": self.file_mb << 20,
@@ -207,7 +207,6 @@ class Box:
     extra_ro: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     limits: Limits | None = None
-    cuda: bool = False
 
     def wrap(self, argv: list[str]) -> list[str]:
         args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -294,11 +293,11 @@ LIMITER = (
 )
 
 
-def limited(argv: list[str], limits: Limits, cuda: bool) -> list[str]:
+def limited(argv: list[str], limits: Limits) -> list[str]:
     """``argv`` started through a tiny launcher that sets the resource limits first."""
     if sys.platform == "win32":  # pragma: no cover
         return argv
-    rl = limits.rlimits(cuda)
+    rl = limits.rlimits()
     if not support().available:
         # Outside the sandbox the process count is the whole user's (a desktop runs hundreds of
         # threads; root is exempt): a limit there would break honest kernels, so there is none.
@@ -471,9 +470,6 @@ class SandboxedKernelManager(AsyncKernelManager):
     def limits(self) -> Limits:
         return Limits(**self.limits_overrides)
 
-    def _cuda(self) -> bool:
-        return bool(glob.glob("/dev/nvidia[0-9]*")) and os.environ.get("CUDA_VISIBLE_DEVICES", "x") != ""
-
     def kernel_python(self) -> str:
         """The kernel's interpreter, as ``format_kernel_cmd`` will pick it."""
         exe = self.kernel_spec.argv[0] if self.kernel_spec and self.kernel_spec.argv else "python"
@@ -539,8 +535,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
-        cuda = self._cuda()
-        cmd = limited(cmd, self.limits, cuda)
+        cmd = limited(cmd, self.limits)
         if not self.sandboxed:
             return cmd
         box = Box(
@@ -552,7 +547,6 @@ class SandboxedKernelManager(AsyncKernelManager):
             extra_ro=list(self.extra_ro),
             env=getattr(self, "_env_for_box", {}),
             limits=self.limits,
-            cuda=cuda,
         )
         return box.wrap(cmd)
 

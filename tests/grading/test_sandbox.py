@@ -78,7 +78,7 @@ def test_exit_codes_are_explained() -> None:
 
 def test_limits_are_set_before_the_program_starts() -> None:
     argv = limited([sys.executable, "-c", "import resource; print(resource.getrlimit(resource.RLIMIT_DATA)[0], resource.getrlimit(resource.RLIMIT_CPU)[0])"],
-                   Limits(memory_mb=1024, cpu_seconds=77), cuda=False)
+                   Limits(memory_mb=1024, cpu_seconds=77))
     out = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     data, cpu = out.stdout.split()
     assert int(data) == 1024 << 20 and int(cpu) == 77
@@ -124,7 +124,7 @@ def test_inside_the_box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, switch:
     keeps the instructor's uid), where only the read-only binds keep the course's files safe."""
     monkeypatch.setenv("COURSE_DB_URL", "postgresql://grader:secret@db/course")  # the kernel must not see it
     box, scratch = _box(tmp_path, drop_user=switch)
-    argv = box.wrap(limited([sys.executable, "-c", PROBE, str(ROOT)], Limits(memory_mb=1024), cuda=False))
+    argv = box.wrap(limited([sys.executable, "-c", PROBE, str(ROOT)], Limits(memory_mb=1024)))
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     finally:  # a broken box must not leave its probe files behind in the checkout or the venv
