@@ -21,7 +21,6 @@ so plain ``nbgrader autograde`` gets it as well as ``course autograde``). For ea
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -40,9 +39,9 @@ from nbformat.v4 import new_markdown_cell, new_output
 from nbgrader.preprocessors import Execute, OverwriteCells
 from traitlets import Bool, Integer, List, Unicode
 
+from course.grading import protocol
 from course.grading import report as rep
 from course.grading import sandbox as sbx
-from course.grading.guard import PAYLOAD_PREFIX
 from course.grading.protocol import GraderFailure
 
 NOTICE_ID = "course-grading-notice"
@@ -86,6 +85,7 @@ class ChannelReader(threading.Thread):
     def __init__(self, fd: int, key: bytes, limit: int = 4 << 20) -> None:
         super().__init__(daemon=True, name="course-guard-reader")
         self.fd, self.key, self.limit = fd, key, limit
+        self._sign = protocol.channel(key)[0]
         self.answers: dict[str, dict[str, Any]] = {}
         self.forged = 0
         self.total = 0
@@ -123,7 +123,7 @@ class ChannelReader(threading.Thread):
         except (UnicodeDecodeError, ValueError):
             self.forged += 1
             return
-        want = hmac.new(self.key, body.encode(), hashlib.sha256).hexdigest()
+        want = self._sign(body)
         if not hmac.compare_digest(mac, want):
             self.forged += 1
             return
@@ -454,13 +454,9 @@ class GradingExecute(Execute):
                 return msg
 
     def _payload(self, action: str, name: str, source: str) -> tuple[str, str]:
-        """A signed request for the guard. The cell's source travels encrypted: IPython keeps every
-        cell it runs (history, linecache), and a test's hidden part must not be readable there."""
+        """A signed request for the guard (``protocol.request``): its nonce and the cell's code."""
         nonce = secrets.token_hex(12)
-        body = json.dumps({"n": nonce, "a": action, "name": name, "src": seal(self._key, nonce, source)})
-        mac = hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
-        text = f"{PAYLOAD_PREFIX}{mac} {body}"
-        return nonce, f"__course_guard__ = {text!r}\ndel __course_guard__\n"
+        return nonce, protocol.request(self._key, nonce, action, name, source)
 
     # --- running cells ---------------------------------------------------------------------------
     async def _async_grade(self) -> None:
@@ -827,35 +823,8 @@ def _error_text(reply: dict[str, Any] | None) -> str:
     return f"{content.get('ename', 'error')}: {content.get('evalue', '')}"
 
 
-def _keystream(key: bytes, nonce: str, n: int) -> bytes:
-    out = bytearray()
-    counter = 0
-    while len(out) < n:
-        out += hmac.new(key, f"{nonce}:{counter}".encode(), hashlib.sha256).digest()
-        counter += 1
-    return bytes(out[:n])
-
-
-def seal(key: bytes, nonce: str, text: str) -> str:
-    """Encrypt ``text`` for the guard (a SHA-256 keystream; the key never leaves grader and guard)."""
-    import base64
-
-    data = text.encode("utf-8")
-    return base64.b64encode(bytes(a ^ b for a, b in zip(data, _keystream(key, nonce, len(data))))).decode()
-
-
 def _released(source: str) -> str:
     """A cell's source as the student received it: without the hidden tests, trailing spaces ignored."""
-    out, inside = [], False
-    for line in source.split("\n"):
-        if "BEGIN HIDDEN TESTS" in line:
-            inside = True
-            continue
-        if "END HIDDEN TESTS" in line:
-            inside = False
-            continue
-        if not inside:
-            out.append(line.rstrip())
-    return "\n".join(out).strip()
+    return "\n".join(line.rstrip() for line in protocol.visible_part(source)).strip()
 
 

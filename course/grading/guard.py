@@ -37,12 +37,17 @@ when it is installed.
 
 from __future__ import annotations
 
-PAYLOAD_PREFIX = "course-guard:"
-TEST_FILE_PREFIX = "<course-test "
-LOCKED_FILE_PREFIX = "<course-cell "
-KEY_FILE_ENV = "COURSE_GUARD_KEY_FILE"
-FD_ENV = "COURSE_GUARD_FD"
-ROOTS_ENV = "COURSE_GUARD_ROOTS"
+from course.grading.protocol import (
+    FD_ENV,
+    HIDDEN_BEGIN,
+    KEY_FILE_ENV,
+    LOCKED_FILE_PREFIX,
+    PAYLOAD_PREFIX,
+    ROOTS_ENV,
+    TEST_FILE_PREFIX,
+    channel,
+    visible_part,
+)
 
 # Modules whose public functions and classes a test relies on. Only those already imported
 # (at install time, or by a locked cell) are protected; the list is a filter, not an import list.
@@ -77,7 +82,6 @@ def install() -> str:
         return "already installed"
     import builtins
     import gc
-    import hashlib
     import hmac
     import importlib
     import json
@@ -131,14 +135,13 @@ def install() -> str:
     _obj_setattr = object.__setattr__
     _dumps = json.dumps
     _loads = json.loads
-    _hmac_new = hmac.new
     _compare = hmac.compare_digest
-    _sha256 = hashlib.sha256
     _CodeType = types.CodeType
     _FunctionType = types.FunctionType
     _tuple = tuple
     _ModuleType = types.ModuleType
     _modules = sys.modules
+    _visible_part = visible_part
     _linecache = linecache.cache
     _local = threading.local()
     _current_thread = threading.current_thread
@@ -341,21 +344,7 @@ def install() -> str:
         if critical and state["in_test"] and item[1:] not in state["during"]:
             state["during"].append(item[1:])
 
-    def sign(body: str) -> str:
-        return _hmac_new(key, body.encode(), _sha256).hexdigest()
-
-    import base64
-
-    _b64decode = base64.b64decode
-
-    def unseal(nonce: str, text: str) -> str:
-        data = _b64decode(text)
-        stream = bytearray()
-        counter = 0
-        while _len(stream) < _len(data):
-            stream += _hmac_new(key, f"{nonce}:{counter}".encode(), _sha256).digest()
-            counter += 1
-        return bytes(a ^ b for a, b in zip(data, stream)).decode("utf-8")
+    sign, _seal, unseal = channel(key)  # the channel's tools, captured now (protocol.py)
 
     def answer(nonce: str, payload: dict) -> None:
         payload = _dict(payload, n=nonce, events=state["pending"][:200])
@@ -696,17 +685,9 @@ def install() -> str:
 
     def hidden_names(source: str) -> set:
         """Names that only the hidden part of a test binds (the learner never saw that code)."""
-        if "BEGIN HIDDEN TESTS" not in source:
+        if HIDDEN_BEGIN not in source:
             return _set()
-        visible, inside = [], False
-        for line in source.split("\n"):
-            if "BEGIN HIDDEN TESTS" in line:
-                inside = True
-            elif "END HIDDEN TESTS" in line:
-                inside = False
-            elif not inside:
-                visible.append(line)
-        shown = "\n".join(visible)
+        shown = "\n".join(_visible_part(source))
         try:
             ast.parse(shown)
         except SyntaxError:

@@ -38,8 +38,9 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Dict, List, Unicode
 
+from course.grading import protocol
+
 MODE_ENV = "COURSE_SANDBOX"  # auto (default) | required | off
-GUARD_FD_ENV = "COURSE_GUARD_FD"
 SANDBOX_UID_BASE = 61000  # unprivileged ids used for kernels when the grader is root
 # Environment variables a grading kernel may see; everything else (COURSE_DB_URL with its
 # password, tokens, the instructor's paths) stays outside.
@@ -417,7 +418,7 @@ def kernel_env(data_dir: str, guard_fd: int | None, sandboxed: bool) -> dict[str
             if k in os.environ:
                 env[k] = os.environ[k]
     if guard_fd is not None:
-        env[GUARD_FD_ENV] = str(guard_fd)
+        env[protocol.FD_ENV] = str(guard_fd)
     return env
 
 
@@ -488,8 +489,8 @@ class SandboxedKernelManager(AsyncKernelManager):
                 f.write(self.guard_key)
             if self._uid is not None:
                 os.chown(key_file, self._uid, self._uid)
-            env["COURSE_GUARD_KEY_FILE"] = key_file
-            env["COURSE_GUARD_ROOTS"] = os.pathsep.join(guard_roots())
+            env[protocol.KEY_FILE_ENV] = key_file
+            env[protocol.ROOTS_ENV] = os.pathsep.join(guard_roots())
         return env
 
     async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
