@@ -4,6 +4,10 @@ fairly and never take the grader down.
 ``GradingExecute`` replaces nbgrader's ``Execute`` preprocessor (see ``nbgrader_config.py``,
 so plain ``nbgrader autograde`` gets it as well as ``course autograde``). For each notebook it
 
+0. makes sure the grade can be trusted: the assignment's canary (``canary.py``) must have
+   passed; a guard that cannot install, a failing locked cell, a kernel that cannot start or a
+   missing required sandbox raise ``protocol.GraderFailure``, and the student is left
+   ungraded (no zero is written, the reason is logged and reported, nbgrader exits non-zero);
 1. clears the scratch copy (``autograded/<student>/<assignment>/``) of files that could
    shadow the course's code (``torch.py``, ``course/``, ``*.pth``...), and flags them;
 2. starts the kernel in the sandbox (``sandbox.py``) and installs the guard (``guard.py``)
@@ -36,10 +40,10 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell, new_output
-from nbgrader.preprocessors import Execute, OverwriteCells
+from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
-from course.grading import protocol
+from course.grading import intake, protocol
 from course.grading import report as rep
 from course.grading import sandbox as sbx
 from course.grading.protocol import GraderFailure
@@ -63,20 +67,6 @@ def _cell_kind(cell: NotebookNode) -> str:
     if md.get("locked"):
         return "locked"
     return "student"
-
-
-def source_grade_ids(coursedir: Any, assignment: str | None, notebook: str) -> list[str]:
-    """The grade ids of the source notebook, in their order ([] when it cannot be read)."""
-    if coursedir is None or not assignment:
-        return []
-    path = Path(coursedir.format_path(coursedir.source_directory, ".", assignment)) / f"{notebook}.ipynb"
-    try:
-        import nbformat
-
-        src = nbformat.read(str(path), as_version=4)
-    except Exception:  # noqa: BLE001
-        return []
-    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in src.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
 
 
 class ChannelReader(threading.Thread):
@@ -236,36 +226,16 @@ class GradingExecute(Execute):
         raise failure
 
     def _intake_findings(self, info: dict[str, Any]) -> None:
-        """Turn what intake and the sanitizer marked in the notebook into flags."""
-        marks = self.nb.metadata.pop("course_grading", {}) or {}
-        f = self._findings
-        if marks.get("unreadable"):
-            f.flag(f"the submission could not be read: {marks['unreadable']}; graded as empty")
-        if marks.get("renamed_from"):
-            f.flag(f"graded {marks['renamed_from']} in place of the missing {self._nb_name}.ipynb (renamed notebook)")
-        foreign = marks.get("foreign") or []
-        restored = marks.get("restored") or []
-        grade_cells = [c for c in self.nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-        if foreign and restored and len(restored) >= len(grade_cells) and not marks.get("unreadable"):
-            f.flag(f"the notebook seems to belong to another assignment: none of its cells are this assignment's ({', '.join(foreign[:5])}...)")
-        elif foreign:
-            f.note(f"cells with unknown grade ids were run as ordinary cells: {', '.join(foreign[:10])}")
-        if restored and not marks.get("unreadable"):
-            f.flag(f"cells deleted from the submission were put back and run: {', '.join(restored[:10])}")
-        if marks.get("edited"):
-            f.flag(f"locked cells were edited in the submission; the originals were run: {', '.join(marks['edited'][:10])}")
-        if marks.get("duplicates"):
-            f.note(f"{marks['duplicates']} duplicated cell(s) ran as ordinary cells (only the last copy of a graded cell counts)")
-        order = self._source_order(info)
-        if order:
-            ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in self.nb.cells]
-            ids = [i for i in ids if i in order]
-            if ids != [i for i in order if i in ids]:
-                f.flag("the notebook's graded cells are not in their original order; they were run in the submitted order")
+        """Turn what intake and the sanitizer marked in the notebook into flags (``intake.review_marks``)."""
+        flags, notes = intake.review_marks(self.nb, self._nb_name, self._source_order(info))
+        for text in flags:
+            self._findings.flag(text)
+        for text in notes:
+            self._findings.note(text)
 
     def _source_order(self, info: dict[str, Any]) -> list[str]:
         coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None)
-        return source_grade_ids(coursedir, info.get("assignment"), self._nb_name)
+        return intake.source_grade_ids(coursedir, info.get("assignment"), self._nb_name)
 
     # --- the sandbox --------------------------------------------------------------------------
     def _setup_sandbox(self) -> None:
@@ -709,110 +679,6 @@ class GradingExecute(Execute):
             rep.set_gradebook_flag(db_url, assignment, student, self._nb_name, flagged)
 
 
-class SafeOverwriteCells(OverwriteCells):
-    """nbgrader's OverwriteCells, plus: every nbgrader flag of a known cell comes from the
-    gradebook (a learner cannot turn a test into a solution cell), and deleted test cells and
-    locked cells (the setup, given code) are put back where they belong."""
-
-    def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
-        from nbgrader.api import Gradebook
-
-        self.notebook_id = resources["nbgrader"]["notebook"]
-        self.assignment_id = resources["nbgrader"]["assignment"]
-        self.db_url = resources["nbgrader"]["db_url"]
-        self.gradebook = Gradebook(self.db_url)
-        self._edited: list[str] = []
-        self._foreign: list[str] = []
-        duplicates = sum(1 for c in nb.cells if "nbgrader" in c.metadata and not c.metadata["nbgrader"])
-        with self.gradebook:
-            nb, resources = super(OverwriteCells, self).preprocess(nb, resources)
-            restored = self._restore_missing(nb, resources)
-        marks = nb.metadata.setdefault("course_grading", {})
-        if self._edited:
-            marks["edited"] = self._edited
-        if self._foreign:
-            marks["foreign"] = self._foreign[:20]
-        if restored:
-            marks["restored"] = restored
-        if duplicates:
-            marks["duplicates"] = duplicates
-        if not marks:
-            del nb.metadata["course_grading"]
-        return nb, resources
-
-    def preprocess_cell(self, cell: NotebookNode, resources: Any, cell_index: int) -> tuple[NotebookNode, Any]:
-        from nbgrader.api import MissingEntry
-
-        md = cell.metadata.get("nbgrader")
-        if md is not None and not md.get("grade_id"):
-            del cell.metadata["nbgrader"]  # a duplicate DeduplicateIds emptied, or junk: an ordinary cell
-            return cell, resources
-        grade_id = md.get("grade_id") if md else None
-        if not grade_id:
-            return cell, resources
-        try:
-            sc = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
-        except MissingEntry:
-            self._foreign.append(grade_id)
-            del cell.metadata["nbgrader"]  # another assignment's cell: an ordinary cell here
-            return cell, resources
-        if sc.locked and _released(sc.source) != _released(cell.source) and sc.source.strip() != cell.source.strip():
-            self._edited.append(grade_id)
-        # Every nbgrader flag of a known cell comes from the gradebook, before nbgrader checks sums.
-        for attr, finder in (("grade", self.gradebook.find_graded_cell), ("solution", self.gradebook.find_solution_cell)):
-            try:
-                found = finder(grade_id, self.notebook_id, self.assignment_id)
-                present = True
-            except MissingEntry:
-                found, present = None, False
-            if bool(md.get(attr)) != present:
-                self.report_change(grade_id, attr, present, md.get(attr))
-                md[attr] = present
-            if attr == "grade" and present:
-                md["points"] = float(found.max_score)
-        if not md.get("grade"):
-            md.pop("points", None)
-        return super().preprocess_cell(cell, resources, cell_index)
-
-    def _source_order(self, resources: Any) -> list[str]:
-        coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None)
-        return source_grade_ids(coursedir, self.assignment_id, self.notebook_id)
-
-    def _restore_missing(self, nb: NotebookNode, resources: Any) -> list[str]:
-        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
-        grade_cells = {c.name: c for c in source_nb.grade_cells}
-        wanted = {c.name: c for c in source_nb.source_cells
-                  if c.cell_type == "code" and (c.name in grade_cells or (c.locked and c.name not in {s.name for s in source_nb.solution_cells}))}
-        present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
-        missing = [name for name in wanted if name not in present]
-        if not missing:
-            return []
-        order = self._source_order(resources) or sorted(wanted)
-        restored = []
-        for name in [n for n in order if n in missing] + [n for n in missing if n not in order]:
-            sc = wanted[name]
-            md = {"grade": name in grade_cells, "grade_id": name, "locked": True, "solution": False,
-                  "checksum": sc.checksum, "schema_version": 3}
-            if name in grade_cells:
-                md["points"] = float(grade_cells[name].max_score)
-            cell = NotebookNode({"cell_type": "code", "execution_count": None, "outputs": [], "source": sc.source,
-                                 "metadata": {"deletable": False, "editable": False, "nbgrader": md}, "id": f"restored-{name}"[:64]})
-            # after the nearest earlier cell of the source that is present
-            pos = len(nb.cells)
-            if name in order:
-                ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
-                for prev in reversed(order[: order.index(name)]):
-                    if prev in ids:
-                        pos = ids.index(prev) + 1
-                        break
-                else:
-                    pos = 0
-            nb.cells.insert(pos, cell)
-            restored.append(name)
-        self.log.warning("Put back cells missing from the submission: %s", ", ".join(restored))
-        return restored
-
-
 def _error_text(reply: dict[str, Any] | None) -> str:
     """'Ename: evalue' of an execute reply that failed, or ''."""
     if reply is None:
@@ -821,10 +687,3 @@ def _error_text(reply: dict[str, Any] | None) -> str:
     if content.get("status") == "ok":
         return ""
     return f"{content.get('ename', 'error')}: {content.get('evalue', '')}"
-
-
-def _released(source: str) -> str:
-    """A cell's source as the student received it: without the hidden tests, trailing spaces ignored."""
-    return "\n".join(line.rstrip() for line in protocol.visible_part(source)).strip()
-
-

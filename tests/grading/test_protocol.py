@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from course.grading import protocol
-from course.grading.execute import _released
+from course.grading.intake import _released
 
 
 def test_seal_and_unseal_round_trip_and_hide_the_text() -> None:
