@@ -9,7 +9,8 @@ course's ``nbgrader_config.py``: the sandbox, the guard, everything. Below full 
 batch stops with what went wrong, and no student is graded.
 
 It runs once per assignment per version: the result is kept under a fingerprint of the
-source notebook's folder, ``nbgrader_config.py`` and the ``course`` package, in
+source notebook's folder, ``nbgrader_config.py``, the ``course`` package and the sandbox
+that applies (none, bubblewrap with or without a user switch), in
 ``~/.cache/pytorch-course/canary/`` (``COURSE_CANARY_CACHE`` elsewhere). Only a success is
 kept on disk; a failure is remembered for the rest of the process, so the students after the
 first fail fast with the same message. ``course autograde`` runs it before the batch; plain
@@ -48,10 +49,12 @@ def _hash_tree(h: "hashlib._Hash", folder: Path, pattern: str) -> None:
 
 def fingerprint(root: Path, assignment: str) -> str:
     """What the canary's verdict depends on: the assignment's source, the config, the package."""
+    from course.grading import sandbox
     from course.paths import package_dir
 
+    box = sandbox.support()  # a pass without the sandbox says nothing about grading inside it
     h = hashlib.sha256()
-    h.update(f"{assignment}\0{sys.executable}\0".encode())
+    h.update(f"{assignment}\0{sys.executable}\0{sandbox.mode()}:{box.available}:{box.drop_user}\0".encode())
     _hash_tree(h, root / "source" / assignment, "*")
     config = root / "nbgrader_config.py"
     h.update(config.read_bytes() if config.is_file() else b"")
