@@ -63,8 +63,8 @@ try:
         SaveAutoGrades,
     )
 
-    from course.grading.execute import GradingExecute, SafeOverwriteCells
-    from course.grading.intake import SafeNotebookExporter
+    from course.grading.execute import GradingExecute
+    from course.grading.intake import SafeNotebookExporter, SafeOverwriteCells
     from course.grading.redact import HideHiddenTests
 except ImportError as _err:  # the course package is not installed: nbgrader's defaults
     import warnings

@@ -38,7 +38,7 @@ import os
 import struct
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -655,33 +655,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-@contextlib.contextmanager
-def _exclusive(fd: int) -> Iterator[None]:
-    """Hold an exclusive lock on an open file; blocks while another process holds it."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: msvcrt locks one byte, retrying for about 10 s per call
-        import msvcrt
-
-        while True:
-            try:
-                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-                break
-            except OSError:
-                continue
-        try:
-            yield
-        finally:
-            os.lseek(fd, 0, os.SEEK_SET)
-            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-    else:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-
-
 def _read_only_error(root: Path, why: object) -> DataDirError:
     return DataDirError(
         f"The course data in {root} is missing or incomplete, and this process cannot write there ({why}). "
@@ -729,22 +702,24 @@ def ensure_all(force: bool = False) -> Path:
     root = data_dir()
     if not force and _marker(root).is_file():
         return root
+    from filelock import FileLock  # fcntl on POSIX, msvcrt on Windows
+
+    lock = FileLock(str(root / ".lock"), mode=0o666)
     try:
         root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o666)
+        lock.acquire()
     except OSError as err:
         raise _read_only_error(root, err) from err
     try:
-        with _exclusive(fd):
-            if force or not _marker(root).is_file():  # another process may have finished while we waited
-                try:
-                    _generate(root)
-                except OSError as err:
-                    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-                        raise _read_only_error(root, err) from err
-                    raise
+        if force or not _marker(root).is_file():  # another process may have finished while we waited
+            try:
+                _generate(root)
+            except OSError as err:
+                if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    raise _read_only_error(root, err) from err
+                raise
     finally:
-        os.close(fd)
+        lock.release()
     return root
 
 

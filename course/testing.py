@@ -83,7 +83,6 @@ class KernelSession:
             resources={"metadata": {"path": str(cwd)}},
         )
         self._ctx = None
-        self._count = 0
 
     def __enter__(self) -> KernelSession:
         self._ctx = self.client.setup_kernel()
@@ -102,7 +101,6 @@ class KernelSession:
         self.client.execute_cell(cell, index)
         seconds = time.perf_counter() - start
         error, stderr = _outcome(cell)
-        self._count += 1
         return CellResult(index, cell_id, grade_id, seconds, error, stderr)
 
 

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from course.grading.coursedir import Course, CourseError, Score, last_error_line, run_api
+from course.grading.protocol import GRADER_FAILURE
 
 
 @dataclass
@@ -39,7 +40,7 @@ def _check_students(course: Course, assignment: str, student: str | None) -> lis
 
 # nbgrader failures that are the grader's problem, not the submission's: these fail the
 # student's grading (and the batch's exit status) instead of scoring 0.
-GRADER_FAILURES = ("a sandbox is required", "error accessing the nbgrader database", "No assignment with ID",
+GRADER_FAILURES = (GRADER_FAILURE, "a sandbox is required", "error accessing the nbgrader database", "No assignment with ID",
                    "OperationalError", "database is locked")
 
 
@@ -56,7 +57,7 @@ def autograde_one(course: Course, assignment: str, student: str, force: bool = T
     if not result["success"]:
         text = (result.get("error") or "") + (result.get("log") or "")
         if any(marker in text for marker in GRADER_FAILURES):
-            return Outcome(student, False, seconds, None, last_error_line(result), assignment)
+            return Outcome(student, False, seconds, None, f"not graded: {last_error_line(result)}", assignment)
         reason = _failure_reason(course, assignment, student, result)
         try:
             _grade_as_zero(course, assignment, student, reason)

@@ -189,10 +189,20 @@ def run_api(call: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
     return result
 
 
+# nbgrader's closing lines after a failure say nothing about its cause.
+NBGRADER_BOILERPLATE = ("Please see the above traceback", "Please see the the above traceback", "Please see the error log",
+                        "There was an error processing assignment")
+
+
 def last_error_line(result: dict[str, Any]) -> str:
     """The most useful single line out of an nbgrader result's error or log."""
+    from course.grading.protocol import failure_line
+
     text = (result.get("error") or "") + "\n" + (result.get("log") or "")
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    ours = failure_line(text)
+    if ours:
+        return ours[:300]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not any(b in ln for b in NBGRADER_BOILERPLATE)]
     for ln in reversed(lines):
         if re.search(r"(Error|error|failed|Exception)", ln) and not ln.startswith("Traceback"):
             return ln[:300]

@@ -68,7 +68,7 @@ def checks(course: Course) -> list[tuple[str, bool, str]]:
     box = sandbox.support()
     required = sandbox.mode() == "required"
     # Unsandboxed grading still works (macOS, containers without user namespaces): a warning, not a failure.
-    rows.append(("grading sandbox", box.available or not required, box.describe()))
+    rows.append(("grading sandbox", box.available or not required, f"{box.describe()}; {box.explain()}"))
     assignments = course.assignments()
     missing = [a for a in assignments if not course.release_notebook(a).is_file()]
     rows.append(("assignments", not missing, f"{len(assignments)} in source/" + (f"; not released: {', '.join(missing)}" if missing else ", all released")))

@@ -4,6 +4,10 @@ fairly and never take the grader down.
 ``GradingExecute`` replaces nbgrader's ``Execute`` preprocessor (see ``nbgrader_config.py``,
 so plain ``nbgrader autograde`` gets it as well as ``course autograde``). For each notebook it
 
+0. makes sure the grade can be trusted: the assignment's canary (``canary.py``) must have
+   passed; a guard that cannot install, a failing locked cell, a kernel that cannot start or a
+   missing required sandbox raise ``protocol.GraderFailure``, and the student is left
+   ungraded (no zero is written, the reason is logged and reported, nbgrader exits non-zero);
 1. clears the scratch copy (``autograded/<student>/<assignment>/``) of files that could
    shadow the course's code (``torch.py``, ``course/``, ``*.pth``...), and flags them;
 2. starts the kernel in the sandbox (``sandbox.py``) and installs the guard (``guard.py``)
@@ -21,7 +25,6 @@ so plain ``nbgrader autograde`` gets it as well as ``course autograde``). For ea
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -37,12 +40,13 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_markdown_cell, new_output
-from nbgrader.preprocessors import Execute, OverwriteCells
+from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
+from course.grading import intake, protocol
 from course.grading import report as rep
 from course.grading import sandbox as sbx
-from course.grading.guard import PAYLOAD_PREFIX
+from course.grading.protocol import GraderFailure
 
 NOTICE_ID = "course-grading-notice"
 CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".so", ".pth", ".egg-link", ".egg", ".whl", ".zip")
@@ -71,6 +75,7 @@ class ChannelReader(threading.Thread):
     def __init__(self, fd: int, key: bytes, limit: int = 4 << 20) -> None:
         super().__init__(daemon=True, name="course-guard-reader")
         self.fd, self.key, self.limit = fd, key, limit
+        self._sign = protocol.channel(key)[0]
         self.answers: dict[str, dict[str, Any]] = {}
         self.forged = 0
         self.total = 0
@@ -108,7 +113,7 @@ class ChannelReader(threading.Thread):
         except (UnicodeDecodeError, ValueError):
             self.forged += 1
             return
-        want = hmac.new(self.key, body.encode(), hashlib.sha256).hexdigest()
+        want = self._sign(body)
         if not hmac.compare_digest(mac, want):
             self.forged += 1
             return
@@ -176,7 +181,11 @@ class GradingExecute(Execute):
         path = resources.get("metadata", {}).get("path") or os.getcwd()
         self._scratch = os.path.abspath(path)
         self._nb_name = info.get("notebook") or resources.get("metadata", {}).get("name") or "notebook"
-        self._setup_sandbox()
+        try:
+            self._canary(info)
+            self._setup_sandbox()
+        except GraderFailure as failure:
+            self._give_up(info, failure)
         self._intake_findings(info)
         before = self._prepare_scratch(info)
         self._fatal: set[int] = set()
@@ -186,51 +195,47 @@ class GradingExecute(Execute):
         self._truncated: set[int] = set()
         try:
             run_sync(self._async_grade)()
+        except GraderFailure as failure:
+            self._give_up(info, failure)
         finally:
             self._clean_scratch(before)
         self._finish(info)
         return self.nb, self.resources
 
+    def _canary(self, info: dict[str, Any]) -> None:
+        """The reference solution must earn full marks through this grader first (``canary.py``)."""
+        coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None)
+        if coursedir is not None and info.get("assignment"):
+            from course.grading import canary
+
+            canary.ensure(coursedir.root, info["assignment"])
+
+    def _give_up(self, info: dict[str, Any], failure: GraderFailure) -> None:
+        """The grader's failure, not the student's: leave the student ungraded, say why in one line,
+        and let nbgrader fail this submission (no zero is written; the batch exits non-zero)."""
+        student, assignment = info.get("student"), info.get("assignment")
+        self.log.error("course: %s/%s left ungraded: %s", assignment or "?", student or "?", failure.reason)
+        if student and assignment:
+            coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None)
+            autograded = Path(self._scratch).parent.parent
+            if coursedir is not None:
+                autograded = Path(coursedir.format_path(coursedir.autograded_directory, ".", ".")).resolve()
+            rep.record_ungraded(rep.report_path(autograded, student, assignment), failure.reason)
+            if info.get("db_url"):
+                rep.forget_unscored(info["db_url"], assignment, student)
+        raise failure
+
     def _intake_findings(self, info: dict[str, Any]) -> None:
-        """Turn what intake and the sanitizer marked in the notebook into flags."""
-        marks = self.nb.metadata.pop("course_grading", {}) or {}
-        f = self._findings
-        if marks.get("unreadable"):
-            f.flag(f"the submission could not be read: {marks['unreadable']}; graded as empty")
-        if marks.get("renamed_from"):
-            f.flag(f"graded {marks['renamed_from']} in place of the missing {self._nb_name}.ipynb (renamed notebook)")
-        foreign = marks.get("foreign") or []
-        restored = marks.get("restored") or []
-        grade_cells = [c for c in self.nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-        if foreign and restored and len(restored) >= len(grade_cells) and not marks.get("unreadable"):
-            f.flag(f"the notebook seems to belong to another assignment: none of its cells are this assignment's ({', '.join(foreign[:5])}...)")
-        elif foreign:
-            f.note(f"cells with unknown grade ids were run as ordinary cells: {', '.join(foreign[:10])}")
-        if restored and not marks.get("unreadable"):
-            f.flag(f"cells deleted from the submission were put back and run: {', '.join(restored[:10])}")
-        if marks.get("edited"):
-            f.flag(f"locked cells were edited in the submission; the originals were run: {', '.join(marks['edited'][:10])}")
-        if marks.get("duplicates"):
-            f.note(f"{marks['duplicates']} duplicated cell(s) ran as ordinary cells (only the last copy of a graded cell counts)")
-        order = self._source_order(info)
-        if order:
-            ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in self.nb.cells]
-            ids = [i for i in ids if i in order]
-            if ids != [i for i in order if i in ids]:
-                f.flag("the notebook's graded cells are not in their original order; they were run in the submitted order")
+        """Turn what intake and the sanitizer marked in the notebook into flags (``intake.review_marks``)."""
+        flags, notes = intake.review_marks(self.nb, self._nb_name, self._source_order(info))
+        for text in flags:
+            self._findings.flag(text)
+        for text in notes:
+            self._findings.note(text)
 
     def _source_order(self, info: dict[str, Any]) -> list[str]:
         coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None)
-        if coursedir is None or not info.get("assignment"):
-            return []
-        path = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"])) / f"{self._nb_name}.ipynb"
-        try:
-            import nbformat
-
-            src = nbformat.read(str(path), as_version=4)
-        except Exception:  # noqa: BLE001
-            return []
-        return [c.metadata.get("nbgrader", {}).get("grade_id") for c in src.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+        return intake.source_grade_ids(coursedir, info.get("assignment"), self._nb_name)
 
     # --- the sandbox --------------------------------------------------------------------------
     def _setup_sandbox(self) -> None:
@@ -239,7 +244,7 @@ class GradingExecute(Execute):
             os.environ[sbx.MODE_ENV] = "off"
         s = sbx.support()
         if not s.available and wanted == "required":
-            raise RuntimeError(f"a sandbox is required ({sbx.MODE_ENV}=required) but: {s.reason}")
+            raise GraderFailure(f"a sandbox is required ({sbx.MODE_ENV}=required) but: {s.reason}")
         if not s.available:
             sbx.warn_once(self.log)
         self._sandboxed = s.available and wanted != "off"
@@ -371,8 +376,8 @@ class GradingExecute(Execute):
             self._guarded = ok
             km.lock_run_dir()
             if not ok:
-                self.log.warning("course: the grading guard could not be installed: %s", self.km.kernel_log_tail(500))
-                self._findings.note("the grading guard could not be installed in this kernel")
+                why = _error_text(reply) or self.km.kernel_log_tail(300).strip().replace("\n", " | ") or "no answer"
+                raise GraderFailure(f"the grading guard could not be installed in the kernel ({why[:300]})")
 
     async def _stop_kernel(self) -> None:
         km = getattr(self, "km", None)
@@ -419,20 +424,21 @@ class GradingExecute(Execute):
                 return msg
 
     def _payload(self, action: str, name: str, source: str) -> tuple[str, str]:
-        """A signed request for the guard. The cell's source travels encrypted: IPython keeps every
-        cell it runs (history, linecache), and a test's hidden part must not be readable there."""
+        """A signed request for the guard (``protocol.request``): its nonce and the cell's code."""
         nonce = secrets.token_hex(12)
-        body = json.dumps({"n": nonce, "a": action, "name": name, "src": seal(self._key, nonce, source)})
-        mac = hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()
-        text = f"{PAYLOAD_PREFIX}{mac} {body}"
-        return nonce, f"__course_guard__ = {text!r}\ndel __course_guard__\n"
+        return nonce, protocol.request(self._key, nonce, action, name, source)
 
     # --- running cells ---------------------------------------------------------------------------
     async def _async_grade(self) -> None:
         cells = self.nb.cells
         index = 0
         try:
-            await self._start_kernel()
+            try:
+                await self._start_kernel()
+            except GraderFailure:
+                raise
+            except Exception as err:  # noqa: BLE001 - no student code has run yet: the grader's failure
+                raise GraderFailure(f"the grading kernel could not be started: {type(err).__name__}: {str(err)[:300]}") from err
             while index < len(cells):
                 kind = _cell_kind(cells[index])
                 if kind == "skip":
@@ -495,6 +501,15 @@ class GradingExecute(Execute):
                     index, "GraderError",
                     "The grader could not confirm this test: the notebook's code switched off the grader's checks "
                     "(its answer never came back). The test does not count.",
+                )
+        if kind == "locked":
+            errors = [o for o in self.nb.cells[index].get("outputs", []) if o.output_type == "error"]
+            if errors:
+                # The canary ran this cell without error: an instructor's cell that fails here is
+                # the grading environment's problem (or tampering), never a reason to score 0.
+                e = errors[0]
+                raise GraderFailure(
+                    f"the instructor's locked cell {self._grade_id(index)} failed: {e.get('ename')}: {str(e.get('evalue', ''))[:200]}"
                 )
         if kind == "test":
             self._tidy_test_outputs(index)
@@ -664,148 +679,11 @@ class GradingExecute(Execute):
             rep.set_gradebook_flag(db_url, assignment, student, self._nb_name, flagged)
 
 
-class SafeOverwriteCells(OverwriteCells):
-    """nbgrader's OverwriteCells, plus: every nbgrader flag of a known cell comes from the
-    gradebook (a learner cannot turn a test into a solution cell), and deleted test cells and
-    locked cells (the setup, given code) are put back where they belong."""
-
-    def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
-        from nbgrader.api import Gradebook
-
-        self.notebook_id = resources["nbgrader"]["notebook"]
-        self.assignment_id = resources["nbgrader"]["assignment"]
-        self.db_url = resources["nbgrader"]["db_url"]
-        self.gradebook = Gradebook(self.db_url)
-        self._edited: list[str] = []
-        self._foreign: list[str] = []
-        duplicates = sum(1 for c in nb.cells if "nbgrader" in c.metadata and not c.metadata["nbgrader"])
-        with self.gradebook:
-            nb, resources = super(OverwriteCells, self).preprocess(nb, resources)
-            restored = self._restore_missing(nb, resources)
-        marks = nb.metadata.setdefault("course_grading", {})
-        if self._edited:
-            marks["edited"] = self._edited
-        if self._foreign:
-            marks["foreign"] = self._foreign[:20]
-        if restored:
-            marks["restored"] = restored
-        if duplicates:
-            marks["duplicates"] = duplicates
-        if not marks:
-            del nb.metadata["course_grading"]
-        return nb, resources
-
-    def preprocess_cell(self, cell: NotebookNode, resources: Any, cell_index: int) -> tuple[NotebookNode, Any]:
-        from nbgrader.api import MissingEntry
-
-        md = cell.metadata.get("nbgrader")
-        if md is not None and not md.get("grade_id"):
-            del cell.metadata["nbgrader"]  # a duplicate DeduplicateIds emptied, or junk: an ordinary cell
-            return cell, resources
-        grade_id = md.get("grade_id") if md else None
-        if not grade_id:
-            return cell, resources
-        try:
-            sc = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
-        except MissingEntry:
-            self._foreign.append(grade_id)
-            del cell.metadata["nbgrader"]  # another assignment's cell: an ordinary cell here
-            return cell, resources
-        if sc.locked and _released(sc.source) != _released(cell.source) and sc.source.strip() != cell.source.strip():
-            self._edited.append(grade_id)
-        # Every nbgrader flag of a known cell comes from the gradebook, before nbgrader checks sums.
-        for attr, finder in (("grade", self.gradebook.find_graded_cell), ("solution", self.gradebook.find_solution_cell)):
-            try:
-                found = finder(grade_id, self.notebook_id, self.assignment_id)
-                present = True
-            except MissingEntry:
-                found, present = None, False
-            if bool(md.get(attr)) != present:
-                self.report_change(grade_id, attr, present, md.get(attr))
-                md[attr] = present
-            if attr == "grade" and present:
-                md["points"] = float(found.max_score)
-        if not md.get("grade"):
-            md.pop("points", None)
-        return super().preprocess_cell(cell, resources, cell_index)
-
-    def _source_order(self, resources: Any) -> list[str]:
-        coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None)
-        if coursedir is None:
-            return []
-        path = Path(coursedir.format_path(coursedir.source_directory, ".", self.assignment_id)) / f"{self.notebook_id}.ipynb"
-        try:
-            import nbformat
-
-            src = nbformat.read(str(path), as_version=4)
-        except Exception:  # noqa: BLE001
-            return []
-        return [c.metadata.get("nbgrader", {}).get("grade_id") for c in src.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
-
-    def _restore_missing(self, nb: NotebookNode, resources: Any) -> list[str]:
-        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
-        grade_cells = {c.name: c for c in source_nb.grade_cells}
-        wanted = {c.name: c for c in source_nb.source_cells
-                  if c.cell_type == "code" and (c.name in grade_cells or (c.locked and c.name not in {s.name for s in source_nb.solution_cells}))}
-        present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
-        missing = [name for name in wanted if name not in present]
-        if not missing:
-            return []
-        order = self._source_order(resources) or sorted(wanted)
-        restored = []
-        for name in [n for n in order if n in missing] + [n for n in missing if n not in order]:
-            sc = wanted[name]
-            md = {"grade": name in grade_cells, "grade_id": name, "locked": True, "solution": False,
-                  "checksum": sc.checksum, "schema_version": 3}
-            if name in grade_cells:
-                md["points"] = float(grade_cells[name].max_score)
-            cell = NotebookNode({"cell_type": "code", "execution_count": None, "outputs": [], "source": sc.source,
-                                 "metadata": {"deletable": False, "editable": False, "nbgrader": md}, "id": f"restored-{name}"[:64]})
-            # after the nearest earlier cell of the source that is present
-            pos = len(nb.cells)
-            if name in order:
-                ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
-                for prev in reversed(order[: order.index(name)]):
-                    if prev in ids:
-                        pos = ids.index(prev) + 1
-                        break
-                else:
-                    pos = 0
-            nb.cells.insert(pos, cell)
-            restored.append(name)
-        self.log.warning("Put back cells missing from the submission: %s", ", ".join(restored))
-        return restored
-
-
-def _keystream(key: bytes, nonce: str, n: int) -> bytes:
-    out = bytearray()
-    counter = 0
-    while len(out) < n:
-        out += hmac.new(key, f"{nonce}:{counter}".encode(), hashlib.sha256).digest()
-        counter += 1
-    return bytes(out[:n])
-
-
-def seal(key: bytes, nonce: str, text: str) -> str:
-    """Encrypt ``text`` for the guard (a SHA-256 keystream; the key never leaves grader and guard)."""
-    import base64
-
-    data = text.encode("utf-8")
-    return base64.b64encode(bytes(a ^ b for a, b in zip(data, _keystream(key, nonce, len(data))))).decode()
-
-
-def _released(source: str) -> str:
-    """A cell's source as the student received it: without the hidden tests, trailing spaces ignored."""
-    out, inside = [], False
-    for line in source.split("\n"):
-        if "BEGIN HIDDEN TESTS" in line:
-            inside = True
-            continue
-        if "END HIDDEN TESTS" in line:
-            inside = False
-            continue
-        if not inside:
-            out.append(line.rstrip())
-    return "\n".join(out).strip()
-
-
+def _error_text(reply: dict[str, Any] | None) -> str:
+    """'Ename: evalue' of an execute reply that failed, or ''."""
+    if reply is None:
+        return ""
+    content = reply.get("content", {})
+    if content.get("status") == "ok":
+        return ""
+    return f"{content.get('ename', 'error')}: {content.get('evalue', '')}"

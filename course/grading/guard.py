@@ -16,7 +16,8 @@ is the guard's only entry point, and it does three things:
    signature and the nonce, and then, in this order: restores every protected object that
    the notebook changed (``torch``, NumPy, builtins, ``course``, the classes of
    ``torch.nn``, ``sys`` hooks, torch's function modes and default dtype, IPython's input
-   transformers...), gives the test a namespace of its own in which the names bound by
+   transformers..., and the code, defaults, keyword defaults and closure cells of every
+   protected function: the course's checks and probes keep their tools in closures), gives the test a namespace of its own in which the names bound by
    the notebook's locked cells (``torch``, ``check_close``, ``devices``, a given class...)
    are the instructor's, runs the test there, checks again, and answers.
 3. **It answers over a pipe the notebook cannot fake.** Every answer is a JSON line signed
@@ -36,12 +37,17 @@ when it is installed.
 
 from __future__ import annotations
 
-PAYLOAD_PREFIX = "course-guard:"
-TEST_FILE_PREFIX = "<course-test "
-LOCKED_FILE_PREFIX = "<course-cell "
-KEY_FILE_ENV = "COURSE_GUARD_KEY_FILE"
-FD_ENV = "COURSE_GUARD_FD"
-ROOTS_ENV = "COURSE_GUARD_ROOTS"
+from course.grading.protocol import (
+    FD_ENV,
+    HIDDEN_BEGIN,
+    KEY_FILE_ENV,
+    LOCKED_FILE_PREFIX,
+    PAYLOAD_PREFIX,
+    ROOTS_ENV,
+    TEST_FILE_PREFIX,
+    channel,
+    visible_part,
+)
 
 # Modules whose public functions and classes a test relies on. Only those already imported
 # (at install time, or by a locked cell) are protected; the list is a filter, not an import list.
@@ -56,15 +62,15 @@ PROTECTED_MODULES = (
     "torchvision", "torchvision.io", "torchvision.datasets", "torchvision.transforms",
     "numpy", "numpy.random", "numpy.linalg", "numpy.testing",
     "pandas",
-    "course", "course.checks", "course.device", "course.data", "course.paths", "course.plots",
+    "course", "course.checks", "course.device", "course.data", "course.paths", "course.plots", "course.probes",
     "IPython.display",
 )
 EAGER_IMPORTS = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.utils.data", "numpy",
-                 "course", "course.checks", "course.device")
+                 "course", "course.checks", "course.device", "course.probes")
 # Modules protected name by name in full (ours), rather than public callables only.
-FULLY_PROTECTED = ("course", "course.checks", "course.device")
+FULLY_PROTECTED = ("course", "course.checks", "course.device", "course.probes")
 # Types whose dictionaries are protected: every public class of these modules.
-TYPE_MODULES = ("torch", "torch.nn", "torch.optim", "torch.utils.data", "course.checks")
+TYPE_MODULES = ("torch", "torch.nn", "torch.optim", "torch.utils.data", "course.checks", "course.probes")
 
 _INSTALLED = False
 
@@ -76,7 +82,6 @@ def install() -> str:
         return "already installed"
     import builtins
     import gc
-    import hashlib
     import hmac
     import importlib
     import json
@@ -102,8 +107,10 @@ def install() -> str:
     for name in EAGER_IMPORTS:
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a course without numpy still gets a guard
+        except Exception:  # noqa: BLE001 - a course without numpy (or course.probes) still gets a guard
             pass
+    _course_file = getattr(sys.modules.get("course"), "__file__", None)
+    course_dir = os.path.dirname(os.path.realpath(_course_file)) + os.sep if _course_file else None
 
     # --- captured tools -------------------------------------------------------------------
     _getframe = sys._getframe
@@ -128,13 +135,13 @@ def install() -> str:
     _obj_setattr = object.__setattr__
     _dumps = json.dumps
     _loads = json.loads
-    _hmac_new = hmac.new
     _compare = hmac.compare_digest
-    _sha256 = hashlib.sha256
     _CodeType = types.CodeType
     _FunctionType = types.FunctionType
+    _tuple = tuple
     _ModuleType = types.ModuleType
     _modules = sys.modules
+    _visible_part = visible_part
     _linecache = linecache.cache
     _local = threading.local()
     _current_thread = threading.current_thread
@@ -203,17 +210,52 @@ def install() -> str:
         "threads": _set(),
         "seen_modules": _set(),
         "carry": {},  # names bound by hidden tests, for later tests only
+        # id(fn) -> (fn, label, __code__, __defaults__, __kwdefaults__, its items, closure cells, their contents)
+        "functions": {},
     }
 
     def snapshot_module(name: str) -> None:
         mod = _modules.get(name)
         if mod is None or name in state["modules"]:
             return
-        state["modules"][name] = (mod, public_callables(mod))
+        snap = public_callables(mod)
+        state["modules"][name] = (mod, snap)
+        for k, v in _list(snap.items()):
+            if _type(v) is _FunctionType:
+                snapshot_function(v, f"{name}.{k}")
         if name in TYPE_MODULES:
             for k, v in _list(vars(mod).items()):
                 if _isinstance(v, _type) and not k.startswith("_"):
                     snapshot_type(v, f"{name}.{k}")
+
+    def ours(fn) -> bool:
+        """A function of the course package: what it captures in closures is protected too."""
+        return course_dir is not None and fn.__code__.co_filename.startswith(course_dir)
+
+    def snapshot_function(fn, label: str) -> None:
+        """Record what a protected function runs with: its code, its defaults and, for the course's
+        own functions (whose tools live in closures), every captured value, transitively."""
+        if _id(fn) in state["functions"] or _len(state["functions"]) >= 50_000 or is_student_obj(fn):
+            return
+        kw = fn.__kwdefaults__
+        deep = ours(fn)
+        cells = fn.__closure__ if deep else None
+        contents = None
+        if cells:
+            contents = []
+            for cell in cells:
+                try:
+                    contents.append(cell.cell_contents)
+                except ValueError:  # an empty cell
+                    contents.append(MISSING)
+            contents = _tuple(contents)
+        state["functions"][_id(fn)] = (fn, label, fn.__code__, fn.__defaults__, kw,
+                                       None if kw is None else _dict(kw), cells, contents)
+        for var, value in zip(fn.__code__.co_freevars, contents or ()):
+            if _type(value) is _FunctionType:
+                snapshot_function(value, f"{label} (its captured {var})")
+            elif _isinstance(value, _type) and _getattr(value, "__module__", "").startswith("course"):
+                snapshot_type(value, f"{label} (its captured class {var})")
 
     def snapshot_type(cls, label: str) -> None:
         if _id(cls) in state["types"]:
@@ -224,6 +266,10 @@ def install() -> str:
         except (TypeError, AttributeError):
             return  # immutable (C) type: nothing to protect
         state["types"][_id(cls)] = (cls, label, {k: v for k, v in vars(cls).items() if is_code_attr(v)})
+        for k, v in _list(vars(cls).items()):
+            fn = _getattr(v, "__func__", v)  # methods, staticmethods, classmethods
+            if _type(fn) is _FunctionType:
+                snapshot_function(fn, f"{label}.{k}")
 
     def is_code_attr(v) -> bool:
         return _callable(v) or _hasattr(v, "__get__") and not _isinstance(v, (_str, bytes, int, float, _dict, _list, tuple))
@@ -298,21 +344,7 @@ def install() -> str:
         if critical and state["in_test"] and item[1:] not in state["during"]:
             state["during"].append(item[1:])
 
-    def sign(body: str) -> str:
-        return _hmac_new(key, body.encode(), _sha256).hexdigest()
-
-    import base64
-
-    _b64decode = base64.b64decode
-
-    def unseal(nonce: str, text: str) -> str:
-        data = _b64decode(text)
-        stream = bytearray()
-        counter = 0
-        while _len(stream) < _len(data):
-            stream += _hmac_new(key, f"{nonce}:{counter}".encode(), _sha256).digest()
-            counter += 1
-        return bytes(a ^ b for a, b in zip(data, stream)).decode("utf-8")
+    sign, _seal, unseal = channel(key)  # the channel's tools, captured now (protocol.py)
 
     def answer(nonce: str, payload: dict) -> None:
         payload = _dict(payload, n=nonce, events=state["pending"][:200])
@@ -339,6 +371,39 @@ def install() -> str:
             if new is old:
                 return True
         return False
+
+    def restore_functions(found: list) -> None:
+        """Put back the code, defaults, keyword defaults and captured values of protected functions."""
+        for fn, label, code, defaults, kw, kw_items, cells, contents in _list(state["functions"].values()):
+            if fn.__code__ is not code:
+                found.append(f"rewrote {label}.__code__")
+                try:
+                    fn.__code__ = code
+                except (TypeError, ValueError):
+                    pass
+            if fn.__defaults__ is not defaults:
+                found.append(f"rewrote {label}.__defaults__")
+                fn.__defaults__ = defaults
+            cur = fn.__kwdefaults__
+            if cur is not kw or (kw is not None and (_len(kw) != _len(kw_items)
+                                                     or any(kw.get(k, MISSING) is not v for k, v in kw_items.items()))):
+                found.append(f"rewrote {label}.__kwdefaults__")
+                if kw is not None:
+                    kw.clear()
+                    kw.update(kw_items)
+                fn.__kwdefaults__ = kw
+            if cells:
+                for var, cell, old in zip(code.co_freevars, cells, contents):
+                    try:
+                        now = cell.cell_contents
+                    except ValueError:
+                        now = MISSING
+                    if now is not old:
+                        found.append(f"rewrote {label}'s captured {var} (a closure cell)")
+                        if old is MISSING:
+                            del cell.cell_contents
+                        else:
+                            cell.cell_contents = old
 
     def restore(found: list) -> None:
         """Put every protected object back; describe in ``found`` what had changed."""
@@ -377,6 +442,7 @@ def install() -> str:
                             _type_delattr(cls, k)
                         except (TypeError, AttributeError):
                             pass
+            restore_functions(found)
             for attr in ("displayhook", "breakpointhook", "stdout", "stderr"):
                 if _getattr(sys, attr) is not pristine[attr]:
                     found.append(f"replaced sys.{attr}")
@@ -619,17 +685,9 @@ def install() -> str:
 
     def hidden_names(source: str) -> set:
         """Names that only the hidden part of a test binds (the learner never saw that code)."""
-        if "BEGIN HIDDEN TESTS" not in source:
+        if HIDDEN_BEGIN not in source:
             return _set()
-        visible, inside = [], False
-        for line in source.split("\n"):
-            if "BEGIN HIDDEN TESTS" in line:
-                inside = True
-            elif "END HIDDEN TESTS" in line:
-                inside = False
-            elif not inside:
-                visible.append(line)
-        shown = "\n".join(visible)
+        shown = "\n".join(_visible_part(source))
         try:
             ast.parse(shown)
         except SyntaxError:
@@ -759,7 +817,7 @@ def install() -> str:
                 if _id(obj) in state["types"] and (student_caller or student_on_stack(caller)):
                     note("patched a protected class", f"{state['types'][_id(obj)][1]}.{attr}", critical=True)
             elif _type(obj) is _FunctionType and attr in ("__code__", "__globals__", "__closure__", "__defaults__", "__kwdefaults__"):
-                if student_caller:
+                if student_caller or student_on_stack(caller):
                     note("rewrote a function's code", f"{_getattr(obj, '__qualname__', '?')}.{attr}", critical=True)
                     refuse(f"Changing {attr} of a function")
             return None

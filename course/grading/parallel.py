@@ -175,6 +175,7 @@ def autograde_many(
             "set COURSE_DB_URL=postgresql://user@host/db"
         )
     prepare_gradebook(course)
+    run_canaries(course, sorted({a for a, _s in todo}), say)
     progress = Progress(len(todo), say, label=len(names) > 1)
     root = str(course.root)
     if scheduler:
@@ -195,6 +196,19 @@ def autograde_many(
                 futures = {pool.submit(grade_task, root, db_url, a, s, threads): (a, s) for a, s in todo}
                 outcomes = _collect(futures, progress)
     return sorted(outcomes, key=lambda o: (o.assignment, o.student)), skipped
+
+
+def run_canaries(course: Course, assignments: list[str], say: Callable[[str], None]) -> None:
+    """Grade each assignment's reference through the same path first (``canary.py``); stop the
+    batch, before any student is graded, when one does not earn full marks."""
+    from course.grading import canary
+    from course.grading.protocol import GraderFailure
+
+    for a in assignments:
+        try:
+            canary.ensure(course.root, a)
+        except GraderFailure as failure:
+            raise CourseError(failure.reason) from None
 
 
 def _collect(futures: dict[Any, tuple[str, str]], progress: Progress, completed: Callable[..., Iterable[Any]] = as_completed) -> list[Outcome]:

@@ -23,6 +23,8 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
+from course.grading.protocol import HIDDEN_BEGIN, HIDDEN_END
+
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 NOTICE_ID = "course-grading-notice"
 FRIENDLY = {
@@ -39,8 +41,8 @@ FRIENDLY = {
 
 
 class HideHiddenTests(NbGraderPreprocessor):
-    begin = Unicode("BEGIN HIDDEN TESTS").tag(config=True)
-    end = Unicode("END HIDDEN TESTS").tag(config=True)
+    begin = Unicode(HIDDEN_BEGIN).tag(config=True)
+    end = Unicode(HIDDEN_END).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
         nb.cells = [c for c in nb.cells if c.get("id") != NOTICE_ID]

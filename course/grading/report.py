@@ -55,6 +55,7 @@ def record_notebook(path: Path, notebook: str, flags: list[str], notes: list[str
     before = bool(notebooks.get(notebook, {}).get("flagged"))
     notebooks[notebook] = {"flagged": bool(flags), "flags": flags, "notes": notes, "sandbox": sandbox}
     data.pop("failure", None)
+    data.pop("ungraded", None)
     save(path, data)
     return before
 
@@ -82,6 +83,8 @@ def summary(path: Path) -> tuple[bool, list[str], list[str]]:
     notes: list[str] = []
     if data.get("failure"):
         flags.append(str(data["failure"]))
+    if data.get("ungraded"):
+        flags.append(f"not graded (the grader's failure): {data['ungraded']}")
     for name, entry in sorted(data.get("notebooks", {}).items()):
         for f in entry.get("flags", []):
             item = f if len(data.get("notebooks", {})) == 1 else f"{name}: {f}"
@@ -105,3 +108,25 @@ def set_gradebook_flag(db_url: str, assignment: str, student: str, notebook: str
         if bool(snb.flagged) != flagged:
             snb.flagged = flagged
             gb.db.commit()
+
+
+def record_ungraded(path: Path, reason: str) -> None:
+    """Grading failed for a reason that is the grader's: the student is left ungraded, and why."""
+    data = load(path)
+    data["ungraded"] = reason
+    save(path, data)
+
+
+def forget_unscored(db_url: str, assignment: str, student: str) -> None:
+    """Remove a submission that nbgrader registered for this attempt but that has never been scored,
+    so that no 0 stands in the gradebook for work nobody graded. An earlier grade is kept."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return
+        grades = [g for nb in sub.notebooks for g in nb.grades]
+        if all(g.auto_score is None and g.manual_score is None for g in grades):
+            gb.remove_submission(assignment, student)

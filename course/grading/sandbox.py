@@ -38,8 +38,9 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Dict, List, Unicode
 
+from course.grading import protocol
+
 MODE_ENV = "COURSE_SANDBOX"  # auto (default) | required | off
-GUARD_FD_ENV = "COURSE_GUARD_FD"
 SANDBOX_UID_BASE = 61000  # unprivileged ids used for kernels when the grader is root
 # Environment variables a grading kernel may see; everything else (COURSE_DB_URL with its
 # password, tokens, the instructor's paths) stays outside.
@@ -60,7 +61,7 @@ class Limits:
     file_mb: int = 256  # the largest file the kernel may write
     tmp_mb: int = 512  # its private /tmp (and /dev/shm)
 
-    def rlimits(self, cuda: bool) -> dict[str, int]:
+    def rlimits(self) -> dict[str, int]:
         out = {
             "CPU": self.cpu_seconds,
             "FSIZE": self.file_mb << 20,
@@ -86,6 +87,28 @@ class Support:
             how = "bubblewrap, kernels as an unprivileged user" if self.drop_user else "bubblewrap"
             return f"sandboxed grading ({how}): no network, read-only course files, memory/CPU/process limits"
         return f"UNSANDBOXED grading: {self.reason}; student code can read and write whatever this user can"
+
+    def explain(self) -> str:
+        """Which sandbox applies for the user running this, and why (``course doctor``)."""
+        who = _user()
+        if self.available and self.drop_user:
+            return (f"for {who}: bubblewrap, and as root the kernels switch to an unprivileged uid "
+                    f"({SANDBOX_UID_BASE}+) with setpriv, so root's files stay root's")
+        if self.available:
+            return (f"for {who}: bubblewrap in an unprivileged user namespace (no user switch: the kernel keeps "
+                    "this uid; everything but its scratch folder is bound read-only)")
+        return f"for {who}: none, because {self.reason}"
+
+
+def _user() -> str:
+    uid = os.geteuid()
+    try:
+        import pwd
+
+        name = pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        name = os.environ.get("USER", "?")
+    return f"{name} (uid {uid})"
 
 
 _SUPPORT: Support | None = None
@@ -185,7 +208,6 @@ class Box:
     extra_ro: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     limits: Limits | None = None
-    cuda: bool = False
 
     def wrap(self, argv: list[str]) -> list[str]:
         args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -272,11 +294,11 @@ LIMITER = (
 )
 
 
-def limited(argv: list[str], limits: Limits, cuda: bool) -> list[str]:
+def limited(argv: list[str], limits: Limits) -> list[str]:
     """``argv`` started through a tiny launcher that sets the resource limits first."""
     if sys.platform == "win32":  # pragma: no cover
         return argv
-    rl = limits.rlimits(cuda)
+    rl = limits.rlimits()
     if not support().available:
         # Outside the sandbox the process count is the whole user's (a desktop runs hundreds of
         # threads; root is exempt): a limit there would break honest kernels, so there is none.
@@ -317,6 +339,58 @@ class LogTail:
         return self.data[-limit:].decode("utf-8", "replace")
 
 
+PROBE_COURSE = (
+    "import importlib.util, os\n"
+    "s = importlib.util.find_spec('course')\n"
+    "print(os.path.realpath(list(s.submodule_search_locations)[0]) if s and s.submodule_search_locations else '')\n"
+)
+_KERNEL_COURSE: dict[tuple[str, str], str | None] = {}
+
+
+def kernel_course(python: str, env: dict[str, str]) -> str | None:
+    """The folder of the ``course`` package that ``python`` imports with ``env`` (None: none).
+
+    Asked of the kernel's own interpreter, from an empty folder and with the kernel's
+    environment, once per process (about 50 ms).
+    """
+    key = (python, env.get("PYTHONPATH", ""))
+    if key not in _KERNEL_COURSE:
+        with tempfile.TemporaryDirectory(prefix="course-probe-") as empty:
+            try:
+                proc = subprocess.run([python, "-c", PROBE_COURSE], env=env, cwd=empty, capture_output=True,
+                                      text=True, timeout=60)
+                found = proc.stdout.strip().splitlines()[-1:] if proc.returncode == 0 else []
+            except (OSError, subprocess.TimeoutExpired):
+                found = []
+        _KERNEL_COURSE[key] = found[0] if found and found[0] else None
+    return _KERNEL_COURSE[key]
+
+
+def same_course(python: str, env: dict[str, str]) -> dict[str, str]:
+    """``env`` changed, if need be, so that ``python`` imports exactly the grader's ``course``.
+
+    The grader and the kernel must use one ``course``: the guard speaks the grader's protocol,
+    and the sandbox shows the kernel only the grader's package. They differ when the course
+    folder is another checkout than the one installed (two terms sharing one environment, an
+    editable install pointing elsewhere, ``PYTHONPATH``): then the grader's copy goes first on
+    the kernel's ``PYTHONPATH``. Raises :class:`GraderFailure` when that still does not work.
+    """
+    from course.grading.protocol import GraderFailure
+    from course.paths import package_dir
+
+    mine = os.path.realpath(package_dir())
+    if kernel_course(python, env) == mine:
+        return env
+    theirs = kernel_course(python, env)
+    env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (str(Path(mine).parent), env.get("PYTHONPATH", "")) if p)}
+    if kernel_course(python, env) != mine:
+        raise GraderFailure(
+            f"the grading kernel ({python}) would import the course package from {theirs or 'nowhere'} "
+            f"and cannot be made to import the grader's, {mine}"
+        )
+    return env
+
+
 def guard_roots() -> list[str]:
     """Where the kernel's own code comes from: imports from anywhere else are reported."""
     from course.paths import package_dir
@@ -344,7 +418,7 @@ def kernel_env(data_dir: str, guard_fd: int | None, sandboxed: bool) -> dict[str
             if k in os.environ:
                 env[k] = os.environ[k]
     if guard_fd is not None:
-        env[GUARD_FD_ENV] = str(guard_fd)
+        env[protocol.FD_ENV] = str(guard_fd)
     return env
 
 
@@ -397,13 +471,17 @@ class SandboxedKernelManager(AsyncKernelManager):
     def limits(self) -> Limits:
         return Limits(**self.limits_overrides)
 
-    def _cuda(self) -> bool:
-        return bool(glob.glob("/dev/nvidia[0-9]*")) and os.environ.get("CUDA_VISIBLE_DEVICES", "x") != ""
+    def kernel_python(self) -> str:
+        """The kernel's interpreter, as ``format_kernel_cmd`` will pick it."""
+        exe = self.kernel_spec.argv[0] if self.kernel_spec and self.kernel_spec.argv else "python"
+        if exe in {"python", f"python{sys.version_info[0]}", "python%i.%i" % sys.version_info[:2]}:
+            return sys.executable
+        return exe if os.path.isabs(exe) else (shutil.which(exe) or exe)
 
     def _env(self) -> dict[str, str]:
         from course.paths import data_dir
 
-        env = kernel_env(str(data_dir()), self.guard_fd, self.sandboxed)
+        env = same_course(self.kernel_python(), kernel_env(str(data_dir()), self.guard_fd, self.sandboxed))
         if self.guard_key is not None and self._run_dir:
             key_file = os.path.join(self._run_dir, "guard.key")
             fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -411,8 +489,8 @@ class SandboxedKernelManager(AsyncKernelManager):
                 f.write(self.guard_key)
             if self._uid is not None:
                 os.chown(key_file, self._uid, self._uid)
-            env["COURSE_GUARD_KEY_FILE"] = key_file
-            env["COURSE_GUARD_ROOTS"] = os.pathsep.join(guard_roots())
+            env[protocol.KEY_FILE_ENV] = key_file
+            env[protocol.ROOTS_ENV] = os.pathsep.join(guard_roots())
         return env
 
     async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
@@ -458,8 +536,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
-        cuda = self._cuda()
-        cmd = limited(cmd, self.limits, cuda)
+        cmd = limited(cmd, self.limits)
         if not self.sandboxed:
             return cmd
         box = Box(
@@ -471,7 +548,6 @@ class SandboxedKernelManager(AsyncKernelManager):
             extra_ro=list(self.extra_ro),
             env=getattr(self, "_env_for_box", {}),
             limits=self.limits,
-            cuda=cuda,
         )
         return box.wrap(cmd)
 

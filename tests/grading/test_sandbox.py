@@ -31,6 +31,8 @@ out["read_gradebook"] = can(lambda: open(os.path.join(root, "gradebook.db"), "rb
 out["write_repo"] = can(lambda: open(os.path.join(root, "course", "pwned.py"), "w").write("x"))
 out["read_course"] = can(lambda: open(os.path.join(root, "course", "checks.py")).read(1))
 out["read_data"] = can(lambda: os.listdir(os.environ["COURSE_DATA_DIR"]))
+out["write_python"] = can(lambda: open(os.path.join(sys.prefix, "pwned.txt"), "w").write("x"))
+out["write_data"] = can(lambda: open(os.path.join(os.environ["COURSE_DATA_DIR"], "pwned.txt"), "w").write("x"))
 out["write_cwd"] = can(lambda: open("scratch.txt", "w").write("x"))
 out["see_visible"] = can(lambda: open("given.txt").read())
 out["write_visible"] = can(lambda: open("given.txt", "a").write("x"))
@@ -42,7 +44,7 @@ print(json.dumps(out))
 """
 
 
-def _box(tmp_path: Path) -> tuple[Box, Path]:
+def _box(tmp_path: Path, drop_user: bool | None = None) -> tuple[Box, Path]:
     scratch = tmp_path / "autograded" / "alice" / "01_x"
     scratch.mkdir(parents=True)
     (scratch / "given.txt").write_text("from source/")
@@ -50,7 +52,8 @@ def _box(tmp_path: Path) -> tuple[Box, Path]:
     from course.paths import data_dir
 
     env = sandbox.kernel_env(str(data_dir()), None, True)
-    box = Box(cwd=str(scratch), drop_user=support().drop_user, visible=[str(scratch / "given.txt")], env=env, limits=Limits(memory_mb=1024))
+    drop = support().drop_user if drop_user is None else drop_user
+    box = Box(cwd=str(scratch), drop_user=drop, visible=[str(scratch / "given.txt")], env=env, limits=Limits(memory_mb=1024))
     return box, scratch
 
 
@@ -75,7 +78,7 @@ def test_exit_codes_are_explained() -> None:
 
 def test_limits_are_set_before_the_program_starts() -> None:
     argv = limited([sys.executable, "-c", "import resource; print(resource.getrlimit(resource.RLIMIT_DATA)[0], resource.getrlimit(resource.RLIMIT_CPU)[0])"],
-                   Limits(memory_mb=1024, cpu_seconds=77), cuda=False)
+                   Limits(memory_mb=1024, cpu_seconds=77))
     out = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     data, cpu = out.stdout.split()
     assert int(data) == 1024 << 20 and int(cpu) == 77
@@ -95,18 +98,47 @@ def test_no_sandbox_is_said_once(monkeypatch: pytest.MonkeyPatch, capsys: pytest
         support(refresh=True)
 
 
-@needs_sandbox
-def test_inside_the_box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COURSE_DB_URL", "postgresql://grader:secret@db/course")  # the kernel must not see it
+def test_every_bind_but_the_declared_writable_ones_is_read_only(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
     box, scratch = _box(tmp_path)
-    argv = box.wrap(limited([sys.executable, "-c", PROBE, str(ROOT)], Limits(memory_mb=1024), cuda=False))
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    box.extra_rw = [str(run_dir)]
+    box.extra_ro = [str(tmp_path / "extra")]
+    (tmp_path / "extra").mkdir()
+    args = box.wrap(["python", "-c", "pass"])
+    writable = {args[i + 2] for i, a in enumerate(args) if a == "--bind"}
+    assert writable == {str(run_dir)}, f"writable binds beyond the declared ones: {writable}"
+    devices = {args[i + 2] for i, a in enumerate(args) if a == "--dev-bind"}
+    assert all(d.startswith(("/dev/nvidia", "/dev/dri")) for d in devices), devices
+    read_only = {args[i + 2] for i, a in enumerate(args) if a == "--ro-bind"}
+    from course.paths import data_dir, package_dir
+
+    for must in (str(package_dir()), str(tmp_path / "extra")) + ((str(data_dir()),) if data_dir().exists() else ()):
+        assert must in read_only, f"{must} is not bound read-only: {read_only}"
+
+
+@needs_sandbox
+@pytest.mark.parametrize("switch", sorted({support().drop_user, False}), ids=lambda v: "user-switch" if v else "no-user-switch")
+def test_inside_the_box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, switch: bool) -> None:
+    """What a kernel can do in the box; also with no user switch (an ordinary instructor's kernel
+    keeps the instructor's uid), where only the read-only binds keep the course's files safe."""
+    monkeypatch.setenv("COURSE_DB_URL", "postgresql://grader:secret@db/course")  # the kernel must not see it
+    box, scratch = _box(tmp_path, drop_user=switch)
+    argv = box.wrap(limited([sys.executable, "-c", PROBE, str(ROOT)], Limits(memory_mb=1024)))
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    finally:  # a broken box must not leave its probe files behind in the checkout or the venv
+        from course.paths import data_dir
+
+        for left in (ROOT / "course" / "pwned.py", Path(sys.prefix) / "pwned.txt", data_dir() / "pwned.txt"):
+            left.unlink(missing_ok=True)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["cwd"] == str(scratch)
     assert out["read_course"] and out["read_data"] and out["write_cwd"] and out["see_visible"]
-    for bad in ("read_source", "read_gradebook", "write_repo", "write_visible", "see_notebook", "network", "env_secret", "big_alloc"):
+    for bad in ("read_source", "read_gradebook", "write_repo", "write_python", "write_data", "write_visible", "see_notebook",
+                "network", "env_secret", "big_alloc"):
         assert out[bad] is False, f"{bad} should be impossible in the sandbox: {out}"
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 and switch:
         assert out["uid"] != 0, "the kernel must not run as root"
     assert not (scratch / "scratch.txt").exists(), "writes must stay inside the box"

@@ -414,6 +414,39 @@ EXEC_WRITTEN = (
     "    f.write('def double(x):\\n    return 2 * x\\n')\n"
     "exec(open('helper.py').read())"
 )
+# What the course's checks capture: their tools live in closure cells, their options in defaults.
+CLOSURE_CELL = (
+    "from course.checks import check_close\n"
+    "cell = check_close.__closure__[check_close.__code__.co_freevars.index('_fail')]\n"
+    "cell.cell_contents = lambda *a, **k: None  # every check's failure silenced"
+)
+CLOSURE_IN_TEST = (
+    "def double(x):\n"
+    "    from course.checks import check_close\n"
+    "    cell = check_close.__closure__[check_close.__code__.co_freevars.index('_torch_isclose')]\n"
+    "    cell.cell_contents = lambda a, b, **k: a == a\n"
+    "    return x + 1"
+)
+KWDEFAULTS_INPLACE = "from course.checks import check_close\ncheck_close.__kwdefaults__.update(rtol=1e9, atol=1e9)"
+KWDEFAULTS_ASSIGN = (
+    "from course.checks import check_close\n"
+    "check_close.__kwdefaults__ = {'rtol': 1e9, 'atol': 1e9, 'name': 'x', 'check_dtype': False, 'check_device': False}"
+)
+CODE_SWAP = (
+    "import functools\n"
+    "from course import device\n"
+    "try:\n"
+    "    device.devices.__code__ = (lambda: []).__code__\n"
+    "except PermissionError:\n"
+    "    functools.update_wrapper(device.devices, lambda: [], assigned=('__code__',), updated=())"
+)
+SIGINT_LOOP_IN_FUNCTION = (
+    "def halve(x):\n"
+    "    import signal\n"
+    "    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "    while True:\n"
+    "        pass"
+)
 GC_SNOOP = "import gc\nchecks = [o for o in gc.get_objects() if callable(o)]"
 CTYPES_POKE = "import ctypes\nctypes.string_at(id(1), 8)"
 AUDIT_HOOK = "import sys\nsys.addaudithook(lambda e, a: None)"
@@ -463,6 +496,19 @@ def cases(other_release: nbformat.NotebookNode | None = None) -> list[Case]:
             scale="class T(torch.Tensor):\n    def __eq__(self, other):\n        return torch.ones_like(other, dtype=torch.bool)\ndef scale(x, k):\n    return x.as_subclass(T)"),
             ("test_double", "test_scale"), None, "objects (and a Tensor subclass) whose __eq__ is always true",
             "those tests 0", feedback=("should be a torch.Tensor",)),
+        Case("closure_cell", _with_extra_cell(CLOSURE_CELL, solutions=wrong), ALL_TESTS, True,
+             "check_close's captured _fail (shared by every check) replaced through its closure cell", "0, flagged",
+             flag_words=("closure cell",), plain=True),
+        Case("closure_cell_in_test", _with_solutions(double=CLOSURE_IN_TEST), ("test_double",), True,
+             "the tested function rewrites check_close's captured isclose while the test runs", "test_double 0, flagged",
+             flag_words=("closure cell",)),
+        Case("kwdefaults_inplace", _with_extra_cell(KWDEFAULTS_INPLACE, solutions=wrong), ALL_TESTS, True,
+             "check_close.__kwdefaults__ loosened in place (no audit event)", "0, flagged", flag_words=("__kwdefaults__",)),
+        Case("kwdefaults_assign", _with_extra_cell(KWDEFAULTS_ASSIGN, solutions=wrong), ALL_TESTS, True,
+             "check_close.__kwdefaults__ replaced", "refused, 0, flagged", flag_words=("__kwdefaults__",)),
+        Case("code_swap", _with_extra_cell(CODE_SWAP, solutions={"double": WRONG["double"]}), ("test_double",), True,
+             "devices.__code__ swapped for `lambda: []`, directly and through functools.update_wrapper", "refused, test_double 0, flagged",
+             flag_words=("__code__",)),
         Case("frame_snoop", _with_solutions(scale=FRAME_SNOOP), ("test_scale",), True,
              "sys._getframe(1).f_locals['expected'] read from the test's frame", "test_scale 0, flagged",
              flag_words=("stack frames",)),
@@ -509,6 +555,9 @@ def cases(other_release: nbformat.NotebookNode | None = None) -> list[Case]:
              feedback=("time limit",)),
         Case("sigint_ignored_loop", _with_extra_cell("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"),
              (), True, "an endless loop that ignores the interrupt", "kernel replaced, the rest graded: full marks, flagged"),
+        Case("sigint_loop_in_test", _with_solutions(halve=SIGINT_LOOP_IN_FUNCTION), ("test_halve",), True,
+             "a tested function that ignores the interrupt and loops forever", "test_halve 0 (kernel replaced), the rest graded, flagged",
+             feedback=("time limit",)),
         Case("kernel_death_cell", _with_extra_cell("import os\nos._exit(3)"), (), True,
              "os._exit(3) in a cell of its own", "new kernel, cells before replayed, full marks, flagged",
              flag_words=("os._exit",), plain=True),
