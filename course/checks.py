@@ -341,6 +341,9 @@ def _short_traceback(shell: Any, etype: type, value: BaseException, tb: Any, tb_
         where = shell.compile.format_code_name(frame.filename) if hasattr(shell, "compile") else None
         if where:
             cells.append((f"{where[0]} {where[1]}, line {frame.lineno}" + (f", in {frame.name}" if frame.name != "<module>" else ""), frame.line or ""))
+        elif frame.filename.startswith("<") and not frame.filename.startswith("<frozen"):
+            # code run from a string (the grader runs each test so): where, but no source to show
+            cells.append((f"File {frame.filename}:{frame.lineno}", ""))
     if issubclass(etype, NotImplementedError):
         inner = cells[-1][0].split(", in ")[-1] if cells and ", in " in cells[-1][0] else None
         what = f"{inner}() is" if inner else "This exercise is"

@@ -439,6 +439,16 @@ def test_fail_is_built_with_the_checks(C) -> None:
         C._fail("plain words")
 
 
+def test_short_traceback_in_code_run_from_a_string() -> None:
+    shell = FakeShell()
+    try:
+        exec(compile("x = 1\nraise CheckFailed('hidden values differ')\n", "<course-test test_x>", "exec"), {"CheckFailed": CheckFailed})
+    except CheckFailed as caught:
+        err = caught
+    lines = checks._short_traceback(shell, CheckFailed, err, err.__traceback__)
+    assert lines == ["\u2717 Check failed: hidden values differ", "  File <course-test test_x>:2"]
+
+
 def test_short_traceback_without_source_or_compile() -> None:
     shell = FakeShell()
     try:
@@ -453,7 +463,7 @@ def test_short_traceback_without_source_or_compile() -> None:
     bare = FakeShell()
     del bare.compile  # a shell that cannot name cells
     lines = checks._short_traceback(bare, CheckFailed, err, err.__traceback__)
-    assert lines == ["\u2717 Check failed: no source"]
+    assert lines == ["\u2717 Check failed: no source", "  File <cell>:1"]
 
 
 def test_short_traceback_names_the_innermost_stub() -> None:

@@ -23,7 +23,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from course.grading.protocol import HIDDEN_BEGIN, HIDDEN_END
+from course.grading.protocol import HIDDEN_BEGIN, HIDDEN_END, TEST_FILE_PREFIX
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 NOTICE_ID = "course-grading-notice"
@@ -52,6 +52,12 @@ class HideHiddenTests(NbGraderPreprocessor):
             if cell.cell_type == "code" and self.begin in cell.source:
                 self._hidden += _hidden_lines(cell.source, self.begin, self.end)
         self._hidden.sort(key=len, reverse=True)
+        # The learner's own names (what their solution cells define), to say which one a hidden
+        # check was calling when it failed, without showing the check.
+        self._learner_names: set[str] = set()
+        for cell in nb.cells:
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+                self._learner_names |= _defined_names(cell.source)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> tuple[NotebookNode, Any]:
@@ -62,6 +68,8 @@ class HideHiddenTests(NbGraderPreprocessor):
             for out in cell.get("outputs", []):
                 _scrub_output(out, self._hidden)
             return cell, resources
+        original = cell.source.split("\n")
+        hidden_at = _hidden_line_numbers(original, self.begin, self.end)
         self._strip(cell)
         hidden_lines = self._hidden
         outs = []
@@ -70,7 +78,10 @@ class HideHiddenTests(NbGraderPreprocessor):
             if timed_out and out.output_type == "error" and out.get("ename") == "KeyboardInterrupt":
                 continue  # the interrupt that stopped it: the timeout says it better
             if out.output_type == "error":
-                outs.append(self._explain(out, md.get("grade_id", "this test"), hidden_lines))
+                line = _test_line(out.get("traceback", []))
+                hidden = line in hidden_at
+                calling = sorted(_words(original[line - 1]) & self._learner_names) if hidden and 0 < line <= len(original) else []
+                outs.append(self._explain(out, md.get("grade_id", "this test"), hidden_lines, hidden, calling))
             elif out.output_type == "stream" and out.get("name") == "stderr":
                 text = ANSI.sub("", out.get("text", ""))
                 outs.append(new_output("stream", name="stderr", text=_scrub(text, hidden_lines)[:2000]))
@@ -97,7 +108,9 @@ class HideHiddenTests(NbGraderPreprocessor):
         cell.source = "\n".join(kept)
         return [h.strip() for h in hidden if len(h.strip()) > 8]
 
-    def _explain(self, out: NotebookNode, test: str, hidden_lines: list[str]) -> NotebookNode:
+    def _explain(
+        self, out: NotebookNode, test: str, hidden_lines: list[str], hidden: bool = False, calling: list[str] | None = None
+    ) -> NotebookNode:
         ename = str(out.get("ename", "Error"))
         evalue = ANSI.sub("", str(out.get("evalue", "")))
         template = FRIENDLY.get(ename)
@@ -108,10 +121,50 @@ class HideHiddenTests(NbGraderPreprocessor):
         else:
             message = f"{ename} (a check failed without a message)"
         where = _learner_frame(out.get("traceback", []))
-        text = f"{test} failed: {_scrub(message, hidden_lines)}"
+        if hidden:
+            called = f", calling your {', '.join(f'{n}()' for n in calling)}" if calling else ""
+            text = f"{test} failed a hidden check (one that runs on inputs you have not seen{called}): {_scrub(message, hidden_lines)}"
+        else:
+            text = f"{test} failed: {_scrub(message, hidden_lines)}"
         if where:
             text += f"\n(the error was raised in your code: {where})"
         return new_output("error", ename=ename, evalue=_scrub(message, hidden_lines), traceback=[text])
+
+
+def _hidden_line_numbers(lines: list[str], begin: str, end: str) -> set[int]:
+    """1-based numbers of the lines of a test cell that are hidden tests."""
+    found, inside = set(), False
+    for number, line in enumerate(lines, start=1):
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside:
+            found.add(number)
+    return found
+
+
+def _test_line(traceback: list[str]) -> int:
+    """The line of the test cell where it failed: the innermost frame of the test's own file."""
+    found = 0
+    for entry in traceback:
+        for m in re.finditer(re.escape(TEST_FILE_PREFIX) + r"[^>]*>\D{0,12}?(\d+)", ANSI.sub("", entry)):
+            found = int(m.group(1))
+    return found
+
+
+def _words(line: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", line))
+
+
+def _defined_names(source: str) -> set[str]:
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 
 
 def _hidden_lines(source: str, begin: str, end: str) -> list[str]:

@@ -53,7 +53,30 @@ def test_feedback_hides_hidden_tests_but_says_what_failed() -> None:
     text = out.cells[0].source + str(out.cells[0].outputs)
     assert "secret_value" not in text and "31337" not in text and "62674" not in text
     assert "hidden tests" in out.cells[0].source
-    assert "test_f failed: f(x) has the right shape but wrong values" in str(out.cells[0].outputs)
+    assert "test_f failed a hidden check (one that runs on inputs you have not seen): f(x) has the right shape but wrong values" in str(
+        out.cells[0].outputs
+    )
+
+
+def test_feedback_labels_a_hidden_failure_and_names_the_learners_function() -> None:
+    from nbformat.v4 import new_code_cell as code
+
+    solution = code("def f(x):\n    return 2 * x + 1")
+    solution.metadata["nbgrader"] = {"grade": False, "grade_id": "f", "locked": False, "solution": True}
+    cell = code(TEST_SOURCE)
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "test_f", "locked": True, "solution": False, "points": 1}
+    hidden_tb = ["Traceback", "File <course-test test_f>:5", "CheckFailed: f(x) is wrong"]
+    visible_tb = ["Traceback", "File <course-test test_f>:2", "CheckFailed: f(1) is wrong"]
+    cell.outputs = [new_output("error", ename="CheckFailed", evalue="f(x) is wrong", traceback=hidden_tb)]
+    out, _ = HideHiddenTests().preprocess(new_notebook(cells=[solution, cell]), {})
+    text = str(out.cells[1].outputs)
+    assert "test_f failed a hidden check (one that runs on inputs you have not seen, calling your f()): f(x) is wrong" in text
+    assert "secret_value" not in text and "62674" not in text
+    cell = code(TEST_SOURCE)
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "test_f", "locked": True, "solution": False, "points": 1}
+    cell.outputs = [new_output("error", ename="CheckFailed", evalue="f(1) is wrong", traceback=visible_tb)]
+    out, _ = HideHiddenTests().preprocess(new_notebook(cells=[solution, cell]), {})
+    assert "test_f failed: f(1) is wrong" in str(out.cells[1].outputs)
 
 
 def test_reports_round_trip(tmp_path: Path) -> None:
