@@ -28,7 +28,17 @@ from typing import Any
 import nbformat
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-LANGUAGE_INFO = {"name": "python", "version": "3.11"}
+# What ipykernel reports for the course's Python: JupyterLab copies it into the notebook when
+# the kernel starts, and a notebook that already holds the same value does not open as modified.
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+    "version": "3.11.7",
+}
 _ID_OK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _KINDS = ("solution", "tests", "locked")
 
@@ -99,8 +109,7 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata.pop("collapsed", None)
         cell.metadata.pop("scrolled", None)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    nb.metadata.setdefault("language_info", dict(LANGUAGE_INFO))
-    nb.metadata["language_info"] = {"name": "python", "version": nb.metadata["language_info"].get("version", "3.11")}
+    nb.metadata["language_info"] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in LANGUAGE_INFO.items()}
     return nb
 
 

@@ -60,6 +60,10 @@ def test_lab_opens_on_the_welcome_notebook(lab_page, lab_server, shot) -> None:
     expect(current).to_have_text("00_welcome.ipynb")
     expect(panel.locator(".jp-Cell").first).to_contain_text("Welcome to the PyTorch course")
     assert_kernel_ready_without_dialog(lab_page)
+    # Opening it and starting its kernel changed nothing: the notebook is not marked modified.
+    lab_page.wait_for_timeout(1000)
+    tab = lab_page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").first
+    assert "jp-mod-dirty" not in (tab.get_attribute("class") or ""), "the welcome notebook opened marked as modified"
     # the nbgrader extension is there for the student: its menu and the toolbar's Validate
     assert lab_page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text="Nbgrader").count() == 1
     assert panel.locator("jp-button.validate-button").count() == 1
