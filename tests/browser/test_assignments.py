@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .lab import COURSE_ID, ROOT, STUDENT, LabServer, expect, goto_lab, menu, solved_copy
+from .lab import COURSE_ID, ROOT, STUDENT, LabServer, expect, goto_lab, graded_cells, menu, solved_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -112,6 +112,11 @@ def test_assignments_tab_release_fetch_submit_collect_grade_feedback(lab_page, l
     shot("feedback-fetched")
     page.goto(server.url(f"files/{fetched[-1].relative_to(course).as_posix()}"))
     expect(page.locator("body")).to_contain_text(ASSIGNMENT)
+    # The course's feedback page: a table of exercises first, each with its score and a reason.
+    table = page.locator("#course-summary tbody tr")
+    expect(table).to_have_count(graded_cells(ROOT / "release" / ASSIGNMENT / NOTEBOOK))
+    expect(table.first).to_contain_text("Every check passed")
+    assert page.locator("text=Test cell").count() == 0, "nbgrader's 'Test cell' index entries are still there"
     shot("feedback-page")
 
 
