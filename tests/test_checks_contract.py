@@ -449,6 +449,22 @@ def test_short_traceback_in_code_run_from_a_string() -> None:
     assert lines == ["\u2717 Check failed: hidden values differ", "  File <course-test test_x>:2"]
 
 
+def test_short_traceback_leaves_out_the_import_machinery(tmp_path, monkeypatch) -> None:
+    import importlib
+    import sys
+
+    (tmp_path / "raises_on_import.py").write_text("from course.checks import CheckFailed\nraise CheckFailed('at import')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        importlib.import_module("raises_on_import")
+    except CheckFailed as caught:
+        err = caught
+    finally:
+        sys.modules.pop("raises_on_import", None)
+    lines = checks._short_traceback(FakeShell(), CheckFailed, err, err.__traceback__)
+    assert lines == ["\u2717 Check failed: at import"]  # no "<frozen importlib._bootstrap>" frames
+
+
 def test_short_traceback_without_source_or_compile() -> None:
     shell = FakeShell()
     try:
