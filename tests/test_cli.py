@@ -17,17 +17,17 @@ from course.notebooks import build, write
 COURSE = str(Path(sys.executable).with_name("course"))
 
 SPEC = """\
-# %% [markdown] id=title
+# %% [markdown] id="title"
 # A tiny assignment
-# %% id=setup
+# %% id="setup"
 import torch
 from course import devices
-# %% solution id=double
+# %% id="double" nbgrader="solution"
 def double(x):
     ### BEGIN SOLUTION
     return 2 * x
     ### END SOLUTION
-# %% tests id=test_double points=2
+# %% id="test_double" nbgrader="tests" points=2
 from course.checks import check_close
 check_close(double(torch.ones(2)), torch.full((2,), 2.0))
 ### BEGIN HIDDEN TESTS
@@ -35,12 +35,12 @@ for dev in devices():
     x = torch.randn(3, generator=torch.Generator().manual_seed(11)).to(dev)
     check_close(double(x), x + x)
 ### END HIDDEN TESTS
-# %% solution id=halve
+# %% id="halve" nbgrader="solution"
 def halve(x):
     ### BEGIN SOLUTION
     return x / 2
     ### END SOLUTION
-# %% tests id=test_halve points=1
+# %% id="test_halve" nbgrader="tests" points=1
 from course.checks import check_close
 check_close(halve(torch.full((2,), 4.0)), torch.full((2,), 2.0))
 ### BEGIN HIDDEN TESTS

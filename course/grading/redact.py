@@ -123,7 +123,8 @@ class HideHiddenTests(NbGraderPreprocessor):
         where = _learner_frame(out.get("traceback", []))
         if hidden:
             called = f", calling your {', '.join(f'{n}()' for n in calling)}" if calling else ""
-            text = f"{test} failed a hidden check (one that runs on inputs you have not seen{called}): {_scrub(message, hidden_lines)}"
+            message = f"A hidden check failed (one that runs on inputs you have not seen{called}): {message}"
+            text = f"{test} failed a hidden check (one that runs on inputs you have not seen{called}): {_scrub(message.split('): ', 1)[1], hidden_lines)}"
         else:
             text = f"{test} failed: {_scrub(message, hidden_lines)}"
         if where:

@@ -172,3 +172,42 @@ def test_formgrader_lists_assignments_and_submissions(lab_page, lab_server, grad
     score, max_score = score_in_gradebook(lab_server, ASSIGNMENT, graded_submission)
     expect(student_rows.first.locator("td.score")).to_have_text(f"{score:g} / {max_score:g}")
     shot("submissions")
+
+
+def test_feedback_labels_a_failed_hidden_check(lab_page, lab_server, shot) -> None:
+    """A submission whose as_batch passes the visible checks but copies instead of viewing: the
+    feedback page's table and the test cell say a hidden check failed, and which function it ran."""
+    import nbformat
+
+    from course.testing import load_wrong
+
+    student = "hidden-failure"
+    wrong = dict(load_wrong(ASSIGNMENT, ROOT))["as_batch"]
+    source = next((src for why, src in wrong if why.startswith("torch.stack([x])")), None)
+    assert source, "tests/wrong/01_tensors.py no longer has the torch.stack copy for as_batch"
+    target = lab_server.root / "submitted" / student / ASSIGNMENT / NOTEBOOK
+    if target.parent.exists():
+        shutil.rmtree(target.parent)
+    solved_copy(ROOT / "release" / ASSIGNMENT / NOTEBOOK, ROOT / "source" / ASSIGNMENT / NOTEBOOK, target)
+    nb = nbformat.read(str(target), as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "as_batch")
+    cell.source = source
+    nbformat.write(nb, str(target))
+    lab_server.nbgrader("generate_assignment", ASSIGNMENT, "--force")
+    lab_server.nbgrader("autograde", ASSIGNMENT, "--student", student)
+    lab_server.nbgrader("generate_feedback", ASSIGNMENT, "--student", student)
+    page_path = lab_server.root / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    assert page_path.is_file()
+    goto_lab(lab_page, lab_server, "feedback-hidden")
+    lab_page.goto(lab_server.url(f"files/{page_path.relative_to(lab_server.root).as_posix()}"))
+    row = lab_page.locator("#course-summary tbody tr.lost")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("A hidden check failed (one that runs on inputs you have not seen")
+    expect(row).to_contain_text("as_batch(")
+    output = lab_page.locator("text=test_as_batch failed a hidden check").first
+    expect(output).to_be_visible()
+    page_text = lab_page.locator("body").inner_text()
+    assert "BEGIN HIDDEN TESTS" not in page_text and "_x = " not in page_text, "hidden test code leaked into feedback"
+    shot("feedback-table")
+    output.scroll_into_view_if_needed()
+    shot("feedback-hidden-failure")

@@ -71,6 +71,7 @@ def test_feedback_labels_a_hidden_failure_and_names_the_learners_function() -> N
     out, _ = HideHiddenTests().preprocess(new_notebook(cells=[solution, cell]), {})
     text = str(out.cells[1].outputs)
     assert "test_f failed a hidden check (one that runs on inputs you have not seen, calling your f()): f(x) is wrong" in text
+    assert out.cells[1].outputs[0]["evalue"] == "A hidden check failed (one that runs on inputs you have not seen, calling your f()): f(x) is wrong"
     assert "secret_value" not in text and "62674" not in text
     cell = code(TEST_SOURCE)
     cell.metadata["nbgrader"] = {"grade": True, "grade_id": "test_f", "locked": True, "solution": False, "points": 1}

@@ -29,20 +29,20 @@ FULL = sum(POINTS.values())
 # The tiny assignment. Hidden parts carry unique marker strings (HIDDEN-MARK-n) so the tests
 # can prove that no feedback shows them.
 SPEC = """\
-# %% [markdown] id=title
+# %% [markdown] id="title"
 # A tiny assignment for the grading tests
-# %% id=setup
+# %% id="setup"
 import numpy as np
 import torch
 
 from course import devices
 from course.checks import check_close
-# %% solution id=double
+# %% id="double" nbgrader="solution"
 def double(x):
     ### BEGIN SOLUTION
     return 2 * x
     ### END SOLUTION
-# %% tests id=test_double points=2
+# %% id="test_double" nbgrader="tests" points=2
 from course.checks import check_close
 
 check_close(double(torch.ones(2)), torch.full((2,), 2.0), name="double(torch.ones(2))")
@@ -53,12 +53,12 @@ for dev in devices():
     got = double(x.clone())
     check_close(got, x + x, name=f"double(x) for x of shape (5,) on {dev}")
 ### END HIDDEN TESTS
-# %% solution id=halve
+# %% id="halve" nbgrader="solution"
 def halve(x):
     ### BEGIN SOLUTION
     return x / 2
     ### END SOLUTION
-# %% tests id=test_halve points=1
+# %% id="test_halve" nbgrader="tests" points=1
 from course.checks import check_close
 
 check_close(halve(torch.full((2,), 4.0)), torch.full((2,), 2.0), name="halve(torch.full((2,), 4.0))")
@@ -67,12 +67,12 @@ check_close(halve(torch.full((2,), 4.0)), torch.full((2,), 2.0), name="halve(tor
 for dev in devices():
     check_close(halve(torch.arange(6.0, device=dev)), torch.arange(6.0, device=dev) * 0.5, name=f"halve on {dev}")
 ### END HIDDEN TESTS
-# %% solution id=scale
+# %% id="scale" nbgrader="solution"
 def scale(x, k):
     ### BEGIN SOLUTION
     return x * k
     ### END SOLUTION
-# %% tests id=test_scale points=2
+# %% id="test_scale" nbgrader="tests" points=2
 from course.checks import check_close
 
 check_close(scale(torch.ones(3), 3.0), torch.full((3,), 3.0), name="scale(torch.ones(3), 3.0)")
@@ -83,12 +83,12 @@ for dev in devices():
     expected = x * 2.5        # computed BEFORE the call on purpose: bait for frame snooping
     check_close(scale(x, 2.5), expected, name=f"scale(x, 2.5) for x of shape (4, 3) on {dev}")
 ### END HIDDEN TESTS
-# %% solution id=as_array
+# %% id="as_array" nbgrader="solution"
 def as_array(t):
     ### BEGIN SOLUTION
     return t.detach().cpu().numpy()
     ### END SOLUTION
-# %% tests id=test_as_array points=1
+# %% id="test_as_array" nbgrader="tests" points=1
 import numpy as np
 
 np.testing.assert_allclose(as_array(torch.ones(2)), np.ones(2))
@@ -102,16 +102,16 @@ np.testing.assert_allclose(_a, _t.numpy().copy(), rtol=1e-6)
 """
 
 OTHER_SPEC = """\
-# %% [markdown] id=other_title
+# %% [markdown] id="other_title"
 # Another assignment
-# %% id=other_setup
+# %% id="other_setup"
 import torch
-# %% solution id=triple
+# %% id="triple" nbgrader="solution"
 def triple(x):
     ### BEGIN SOLUTION
     return 3 * x
     ### END SOLUTION
-# %% tests id=test_triple points=3
+# %% id="test_triple" nbgrader="tests" points=3
 assert torch.equal(triple(torch.ones(2)), torch.full((2,), 3.0))
 """
 
