@@ -817,7 +817,9 @@ def install() -> str:
                 if _id(obj) in state["types"] and (student_caller or student_on_stack(caller)):
                     note("patched a protected class", f"{state['types'][_id(obj)][1]}.{attr}", critical=True)
             elif _type(obj) is _FunctionType and attr in ("__code__", "__globals__", "__closure__", "__defaults__", "__kwdefaults__"):
-                if student_caller or student_on_stack(caller):
+                # Only the protected functions: the library sets these on functions it has just made
+                # (collections.namedtuple sets __new__.__defaults__), with the notebook on the stack.
+                if _id(obj) in state["functions"] and (student_caller or student_on_stack(caller)):
                     note("rewrote a function's code", f"{_getattr(obj, '__qualname__', '?')}.{attr}", critical=True)
                     refuse(f"Changing {attr} of a function")
             return None
