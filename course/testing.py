@@ -120,20 +120,28 @@ def run_notebook(path: str | Path, timeout: int = 120, cwd: str | Path | None = 
     return run
 
 
+def _load_bank(kind: str, assignment: str, root: Path | None) -> Any:
+    """The module tests/<kind>/<assignment>.py (a bank of solutions), or None when there is none."""
+    root = root or repo_root() or Path.cwd()
+    path = root / "tests" / kind / f"{assignment}.py"
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location(f"{kind}_{assignment}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_wrong(assignment: str, root: Path | None = None) -> dict[str, list[tuple[str, str]]]:
     """The known-wrong solutions of an assignment: solution grade_id -> [(why, source)].
 
     ``WRONG`` in ``tests/wrong/<assignment>.py`` fails on any machine; ``CUDA_ONLY`` joins it
     where CUDA is available.
     """
-    root = root or repo_root() or Path.cwd()
-    path = root / "tests" / "wrong" / f"{assignment}.py"
-    if not path.is_file():
+    module = _load_bank("wrong", assignment, root)
+    if module is None:
         return {}
-    spec = importlib.util.spec_from_file_location(f"wrong_{assignment}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     wrong = {k: list(v) for k, v in module.WRONG.items()}
     # Device mistakes (a tensor left on the CPU) are right on a CPU-only machine: they are
     # kept apart in CUDA_ONLY and checked only where CUDA exists.
@@ -153,14 +161,9 @@ def load_right(assignment: str, root: Path | None = None) -> dict[str, list[tupl
     a correct reading of the task allows. Each must pass its test cell: a test that fails one
     is a defect of the test.
     """
-    root = root or repo_root() or Path.cwd()
-    path = root / "tests" / "right" / f"{assignment}.py"
-    if not path.is_file():
+    module = _load_bank("right", assignment, root)
+    if module is None:
         return {}
-    spec = importlib.util.spec_from_file_location(f"right_{assignment}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     return {k: [(why, src.strip("\n") + "\n") for why, src in v] for k, v in module.RIGHT.items()}
 
 

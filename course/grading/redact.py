@@ -169,15 +169,9 @@ def _defined_names(source: str) -> set[str]:
 
 
 def _hidden_lines(source: str, begin: str, end: str) -> list[str]:
-    lines, inside = [], False
-    for line in source.split("\n"):
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif inside and len(line.strip()) > 8:
-            lines.append(line.strip())
-    return lines
+    """The hidden tests' lines long enough to scrub from outputs (stripped)."""
+    lines = source.split("\n")
+    return [lines[n - 1].strip() for n in sorted(_hidden_line_numbers(lines, begin, end)) if len(lines[n - 1].strip()) > 8]
 
 
 def _scrub_output(out: NotebookNode, hidden_lines: list[str]) -> None:
