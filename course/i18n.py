@@ -88,9 +88,52 @@ def gettext(message: str) -> str:
     return _catalog(lang).get(message, message)
 
 
+# The checks' default names for what they check: translated when a message uses them.
+DEFAULT_NAMES = ("result", "the model", "the function", "your function", "the model's output")
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue where it is defined; it is translated where it is shown."""
+    return message
+
+
+def translate(message: str, lang: str) -> str:
+    """``message`` in ``lang``, whatever this process's own language is."""
+    if lang == "en" or lang not in LANGUAGES:
+        return message
+    return _catalog(lang).get(message, message)
+
+
+def format_in(lang: str, template: str, **fields: Any) -> str:
+    """``template`` translated to ``lang`` and filled; a translation that cannot be filled falls back to English."""
+    text = translate(template, lang)
+    try:
+        return text.format(**fields)
+    except (KeyError, IndexError, ValueError):
+        return template.format(**fields)
+
+
+def notebook_language(nb: Any) -> str:
+    """The language a notebook was built in: its ``course.lang`` metadata, or the switch in its first code cell."""
+    lang = ((nb.get("metadata") or {}).get("course") or {}).get("lang")
+    if lang in LANGUAGES:
+        return lang
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            src = _cell_source(cell)
+            for code in LANGUAGES:
+                if SWITCH.format(lang=code) in src:
+                    return code
+            break
+    return "en"
+
+
 def format_message(template: str, **fields: Any) -> str:
     """``gettext(template).format(**fields)``; a translation that cannot be filled falls back to English."""
     text = gettext(template)
+    if text is template:
+        return template.format(**fields)
+    fields = {k: gettext(v) if isinstance(v, str) and v in DEFAULT_NAMES else v for k, v in fields.items()}
     try:
         return text.format(**fields)
     except (KeyError, IndexError, ValueError):
@@ -353,6 +396,7 @@ def updated(root: Path, lang: str, name: str, nb_path: Path) -> Any:
         cat = Catalog(locale=lang, project="PyTorch course", domain=name.replace("/", "-"), charset="utf-8")
     cat.update(tmpl, update_creation_date=False)
     cat.obsolete.clear()
+    cat.domain = name.replace("/", "-")
     _fixed_header(cat, lang)
     return cat
 
@@ -360,6 +404,11 @@ def updated(root: Path, lang: str, name: str, nb_path: Path) -> Any:
 def update(root: Path, lang: str) -> list[str]:
     """Write every catalogue of ``lang`` in line with the English; return what changed."""
     changed = []
+    path = messages_path(lang)
+    before = path.read_bytes() if path.is_file() else b""
+    _write(path, updated_messages(root, lang))
+    if path.read_bytes() != before:
+        changed.append("course (the checks' messages)")
     for name, nb_path in english_notebooks(root):
         cat = updated(root, lang, name, nb_path)
         path = catalogue_path(root, lang, name)
@@ -404,6 +453,46 @@ def problems(root: Path, lang: str) -> list[str]:
             except TranslationError as err:
                 out.append(f"{name}: {err}")
     return out
+
+
+# --- the messages of the checks (course.po) ----------------------------------------------------
+
+MESSAGE_SOURCES = ("course/checks.py", "course/probes.py", "course/grading/redact.py")
+_KEYWORDS = {"_msg": None, "_tr": None, "gettext": None, "format_message": None, "N_": None, "_in": None, "format_in": (2,)}
+
+
+def messages_template(root: Path) -> Any:
+    """A Babel catalogue of every message the checks can show, from their source."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_file
+
+    cat = Catalog(project="PyTorch course", domain="course", charset="utf-8")
+    for rel in MESSAGE_SOURCES:
+        for lineno, text, _comments, _context in extract_from_file("python", str(root / rel), keywords=_KEYWORDS):
+            if isinstance(text, str):
+                cat.add(text, locations=[(rel, lineno)])
+    for word in DEFAULT_NAMES:
+        cat.add(word, locations=[("course/i18n.py", 0)], auto_comments=["a default name in the checks' messages"])
+    return cat
+
+
+def messages_path(lang: str) -> Path:
+    return PACKAGE_LOCALE / lang / "LC_MESSAGES" / "course.po"
+
+
+def updated_messages(root: Path, lang: str) -> Any:
+    path = messages_path(lang)
+    if path.is_file():
+        cat = _read(path, lang)
+    else:
+        from babel.messages.catalog import Catalog
+
+        cat = Catalog(locale=lang, project="PyTorch course", domain="course", charset="utf-8")
+    cat.update(messages_template(root), update_creation_date=False)
+    cat.obsolete.clear()
+    cat.domain = "course"
+    _fixed_header(cat, lang)
+    return cat
 
 
 # --- building a translated notebook ------------------------------------------------------------
@@ -597,6 +686,7 @@ def import_translations(root: Path, lang: str, name: str, entries: list[dict[str
     """Put translations (context, id, string) into a catalogue; return how many were set."""
     path = catalogue_path(root, lang, name)
     cat = _read(path, lang)
+    cat.domain = name.replace("/", "-")
     n = 0
     for e in entries:
         m = cat.get(e["id"], context=e["context"] or None)
@@ -612,7 +702,7 @@ def import_translations(root: Path, lang: str, name: str, entries: list[dict[str
     return n
 
 
-def main(argv: Iterable[str] | None = None) -> int:
+def main(argv: Iterable[str] | None = None, root: Path | None = None) -> int:
     import argparse
 
     p = argparse.ArgumentParser(prog="course i18n", description="the course's translations (gettext catalogues)")
@@ -621,7 +711,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     p.add_argument("name", nargs="?", help="export/import: a catalogue, e.g. source/01_tensors")
     p.add_argument("file", nargs="?", help="import: a JSON list of {context, id, string}")
     args = p.parse_args(list(argv) if argv is not None else None)
-    root = root_dir()
+    root = root or root_dir()
     if args.action == "update":
         changed = update(root, args.lang)
         print(f"{len(changed)} catalogue(s) updated" + (": " + ", ".join(changed) if changed else ""))
