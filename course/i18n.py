@@ -404,11 +404,12 @@ def updated(root: Path, lang: str, name: str, nb_path: Path) -> Any:
 def update(root: Path, lang: str) -> list[str]:
     """Write every catalogue of ``lang`` in line with the English; return what changed."""
     changed = []
-    path = messages_path(lang)
-    before = path.read_bytes() if path.is_file() else b""
-    _write(path, updated_messages(root, lang))
-    if path.read_bytes() != before:
-        changed.append("course (the checks' messages)")
+    if root.resolve() == root_dir():  # the checks' messages live in the package itself
+        path = messages_path(lang)
+        before = path.read_bytes() if path.is_file() else b""
+        _write(path, updated_messages(root, lang))
+        if path.read_bytes() != before:
+            changed.append("course (the checks' messages)")
     for name, nb_path in english_notebooks(root):
         cat = updated(root, lang, name, nb_path)
         path = catalogue_path(root, lang, name)

@@ -60,8 +60,14 @@ def _cmd_start(course: Course, args: argparse.Namespace) -> int:
 
     if args.lang != "en":
         from course import i18n
+        from course.grading.release import release
 
-        args.assignment = i18n.translated_assignment(args.assignment, args.lang) if not i18n.is_translated_assignment(args.assignment) else args.assignment
+        if not i18n.is_translated_assignment(args.assignment):
+            course.require_assignment(args.assignment)
+            name = i18n.translated_assignment(args.assignment, args.lang)
+            if not (course.root / "release" / name).is_dir():  # learning alone: build and release it first
+                print(release(course, _translated(course, args.assignment, args.lang)), flush=True)
+            args.assignment = name
     dest = start(course, args.assignment)
     rel = dest.relative_to(course.root) if dest.is_relative_to(course.root) else dest
     print(f"your copy of {args.assignment}: {rel}/{args.assignment}.ipynb — work there; no course command overwrites it")

@@ -30,7 +30,7 @@ COURSE_ID = "pytorch-course"
 # nbgrader names a submission after the login running the server (nbgrader.utils.get_username)
 STUDENT = get_osusername()
 # What a scratch course needs: the course files a student or instructor works with.
-COURSE_FILES = ["nbgrader_config.py", "jupyter_lab_config.py", "source", "release", "notebooks"]
+COURSE_FILES = ["nbgrader_config.py", "jupyter_lab_config.py", "source", "release", "notebooks", "locale"]
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -181,11 +181,12 @@ def lab_env(course: Path, home: Path, exchange: Path) -> dict[str, str]:
     return env
 
 
-def start_lab(base: Path, startup_s: float = 120) -> LabServer:
-    """Start JupyterLab the way `make lab` does, on a scratch course, a free port and a token."""
+def start_lab(base: Path, startup_s: float = 120, lang: str = "en") -> LabServer:
+    """Start JupyterLab the way `make lab` does (``COURSE_LANG=lang``), on a scratch course, a free port and a token."""
     start = time.perf_counter()
     course, home, exchange = make_scratch_course(base)
     env = lab_env(course, home, exchange)
+    env["COURSE_LANG"] = lang
     log_path = base / "jupyterlab.log"
     token = secrets.token_hex(16)
     last = ""
