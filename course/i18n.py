@@ -7,10 +7,11 @@ a gettext catalogue (``locale/<lang>/LC_MESSAGES/<folder>/<notebook>.po``) whose
 - a markdown cell is one entry (its whole text);
 - in a code cell, each comment, each docstring, and each string a learner reads: what is
   printed, an ``assert``'s message, what is raised, the ``name=``/``hint=``/``what=``… of a
-  ``check_*`` call, the titles and labels of a plot. Strings that are data (class names, file
-  names, a ``match=`` the learner's error must contain) are never touched, and neither is the
-  code inside a solution (``### BEGIN SOLUTION`` … ``### END SOLUTION``), which only the
-  instructor reads.
+  ``check_*`` call, and the phrases a test puts in ``where``/``what``/``name``… for its
+  messages. Strings that are data (class names, file names, a ``match=`` the learner's error
+  must contain, a bare identifier) are never touched, nor is the text of plots (not every
+  machine has a CJK font), nor the code inside a solution (``### BEGIN SOLUTION`` …
+  ``### END SOLUTION``), which only the instructor reads.
 
 A translated notebook is built by putting each translation in the place of its English text.
 The build then proves that only words changed: the translated code parses to the same syntax
@@ -142,10 +143,12 @@ def format_message(template: str, **fields: Any) -> str:
 
 # --- what a notebook says: extraction ----------------------------------------------------------
 
-# Calls whose string arguments a learner reads, and the keywords that carry words.
+# Calls whose string arguments a learner reads, and the keywords that carry words. The text of
+# plots stays English: not every machine has a CJK font, and a missing glyph warns on stderr.
 _SAY_CALLS = {"print"}
-_PLOT_CALLS = {"set_title", "set_xlabel", "set_ylabel", "suptitle", "title", "xlabel", "ylabel"}
-_WORD_KEYWORDS = {"name", "hint", "what", "why", "msg", "message", "label", "title", "xlabel", "ylabel", "reason"}
+_WORD_KEYWORDS = {"name", "hint", "what", "why", "msg", "message", "label", "reason"}
+# Variables that tests fill with words for their messages (``where = f"on {dev}"``).
+_WORD_VARIABLES = {"where", "what", "why", "hint", "msg", "message", "label", "name", "desc", "_where", "_what", "_desc"}
 _MARKERS = re.compile(r"^#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\b|^#\s*(noqa|type:|pragma|%%|YOUR CODE HERE)")
 _SOLUTION_BEGIN = re.compile(r"^\s*#+\s*BEGIN SOLUTION")
 _SOLUTION_END = re.compile(r"^\s*#+\s*END SOLUTION")
@@ -192,12 +195,21 @@ def _said_nodes(tree: ast.AST) -> list[ast.expr]:
         elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
             for arg in node.exc.args:
                 strings(arg)
+        elif isinstance(node, ast.Assign):
+            # a phrase (an f-string, or words with a space) put in a variable named for words;
+            # a bare identifier such as name = "conv1" is data and stays
+            target = node.targets[0] if len(node.targets) == 1 else None
+            value = node.value
+            if isinstance(target, ast.Name) and target.id in _WORD_VARIABLES and (
+                isinstance(value, ast.JoinedStr) or isinstance(value, ast.Constant) and isinstance(value.value, str) and " " in value.value
+            ):
+                strings(value)
         elif isinstance(node, ast.Call):
             name = _call_name(node)
-            if name in _SAY_CALLS or name in _PLOT_CALLS:
+            if name in _SAY_CALLS:
                 for arg in node.args:
                     strings(arg)
-            if name in _SAY_CALLS or name in _PLOT_CALLS or name.startswith(("check_", "fail")) or name in {"plot", "hist", "scatter", "bar", "legend"}:
+            if name in _SAY_CALLS or name.startswith(("check_", "fail")):
                 for kw in node.keywords:
                     if kw.arg in _WORD_KEYWORDS:
                         strings(kw.value)
