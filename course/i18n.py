@@ -173,6 +173,15 @@ def _call_name(node: ast.Call) -> str:
     return ""
 
 
+def _literal_text(node: ast.expr) -> str:
+    """The literal words of a string or f-string (its fields left out); "" for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    return ""
+
+
 def _said_nodes(tree: ast.AST) -> list[ast.expr]:
     """The string expressions of a cell that a learner reads."""
     out: list[ast.expr] = []
@@ -200,9 +209,7 @@ def _said_nodes(tree: ast.AST) -> list[ast.expr]:
             # a bare identifier such as name = "conv1" is data and stays
             target = node.targets[0] if len(node.targets) == 1 else None
             value = node.value
-            if isinstance(target, ast.Name) and target.id in _WORD_VARIABLES and (
-                isinstance(value, ast.JoinedStr) or isinstance(value, ast.Constant) and isinstance(value.value, str) and " " in value.value
-            ):
+            if isinstance(target, ast.Name) and target.id in _WORD_VARIABLES and " " in _literal_text(value):
                 strings(value)
         elif isinstance(node, ast.Call):
             name = _call_name(node)
