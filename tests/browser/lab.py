@@ -298,7 +298,7 @@ def expect(target: Any) -> Any:
     return _expect(target)
 
 
-def wait_kernel_idle(page: Any, timeout_ms: int = KERNEL_START_MS, steady_ms: int = 1000) -> None:
+def wait_kernel_idle(page: Any, timeout_ms: int = KERNEL_START_MS, steady_ms: int = 1000, idle: str = "Idle") -> None:
     """Wait until the status bar has said the kernel is Idle for steady_ms, or a dialog asks something.
 
     A kernel that just started goes idle, busy (answering JupyterLab's first requests), idle;
@@ -306,14 +306,14 @@ def wait_kernel_idle(page: Any, timeout_ms: int = KERNEL_START_MS, steady_ms: in
     """
     page.evaluate("() => { window.__courseIdleSince = null; }")
     page.wait_for_function(
-        """(steady) => {
+        """([steady, idle]) => {
             if (document.querySelector('.jp-Dialog')) return true;
             const bar = document.querySelector('#jp-main-statusbar');
-            if (!bar || !/\\|\\s*Idle/.test(bar.innerText)) { window.__courseIdleSince = null; return false; }
+            if (!bar || !new RegExp('\\|\\s*' + idle).test(bar.innerText)) { window.__courseIdleSince = null; return false; }
             window.__courseIdleSince = window.__courseIdleSince || Date.now();
             return Date.now() - window.__courseIdleSince >= steady;
         }""",
-        arg=steady_ms,
+        arg=[steady_ms, idle],
         timeout=timeout_ms,
         polling=200,
     )
@@ -331,27 +331,29 @@ def menu(page: Any, menu_label: str, item_label: str) -> None:
     page.locator(".lm-Menu .lm-Menu-itemLabel", has_text=exact(item_label)).first.click()
 
 
-def wait_run_finished(page: Any, timeout_ms: int = RUN_MS) -> None:
+def wait_run_finished(page: Any, timeout_ms: int = RUN_MS, idle: str = "Idle") -> None:
     """After Run All: wait until some cell ran, none is queued or running, and the kernel is idle."""
     page.wait_for_function(
-        """() => {
+        """(idle) => {
             const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
             const bar = document.querySelector('#jp-main-statusbar');
-            if (!panel || !bar || !/\\|\\s*Idle/.test(bar.innerText)) return false;
+            if (!panel || !bar || !new RegExp('\\|\\s*' + idle).test(bar.innerText)) return false;
             const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
             return prompts.some(p => /\\[\\d+\\]/.test(p)) && !prompts.some(p => p.includes('*'));
         }""",
+        arg=idle,
         timeout=timeout_ms,
         polling=500,
     )
 
 
-def run_all(page: Any, timeout_ms: int = RUN_MS) -> float:
+def run_all(page: Any, timeout_ms: int = RUN_MS, labels: tuple[str, str, str] = ("Run", "Run All Cells", "Idle")) -> float:
+    """Run ▸ Run All Cells, by the menu's words (``labels``: the menu, the item, the kernel's idle state)."""
     start = time.perf_counter()
-    menu(page, "Run", "Run All Cells")
+    menu(page, labels[0], labels[1])
     # the first cell must start before "nothing is running" means "finished"
     page.wait_for_timeout(500)
-    wait_run_finished(page, timeout_ms)
+    wait_run_finished(page, timeout_ms, idle=labels[2])
     return time.perf_counter() - start
 
 

@@ -21,6 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 ASSIGNMENT = "01_tensors"
 ZH = i18n.translated_assignment(ASSIGNMENT, "zh_CN")
 DOCS = ROOT / "docs"
+IDLE = "空闲"  # the kernel's "Idle" in the status bar, as the Chinese language pack says it
+RUN_ALL = ("运行", "运行所有单元格", IDLE)  # Run ▸ Run All Cells
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +69,8 @@ def test_chinese_lab_opens_on_the_chinese_welcome_in_a_chinese_interface(zh_page
 
 def test_a_chinese_lecture_runs_and_reads_in_chinese(zh_page, zh_server, artifacts) -> None:
     panel = open_notebook(zh_page, zh_server, "notebooks/zh_CN/01_tensors.ipynb", "zh-lecture")
-    wait_kernel_idle(zh_page)
-    run_all(zh_page)
+    wait_kernel_idle(zh_page, idle=IDLE)
+    run_all(zh_page, labels=RUN_ALL)
     expect(panel.locator(".jp-MarkdownCell h1").first).to_contain_text("张量")
     errors = panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_text_contents()
     assert not errors, errors
@@ -79,8 +81,8 @@ def test_a_chinese_lecture_runs_and_reads_in_chinese(zh_page, zh_server, artifac
 def test_a_chinese_assignment_answers_in_chinese(zh_page, zh_server, artifacts) -> None:
     release = Path("release") / ZH / f"{ZH}.ipynb"
     panel = open_notebook(zh_page, zh_server, str(release), "zh-assignment")
-    wait_kernel_idle(zh_page)
-    run_all(zh_page)
+    wait_kernel_idle(zh_page, idle=IDLE)
+    run_all(zh_page, labels=RUN_ALL)
     # the untouched stubs: each test cell says, in Chinese, that the exercise is not done yet
     outputs = panel.locator(".jp-OutputArea-output")
     expect(outputs.filter(has_text="尚未完成").first).to_be_visible()
