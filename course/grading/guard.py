@@ -67,7 +67,6 @@ from __future__ import annotations
 import ast
 import builtins
 import gc
-import hmac
 import importlib
 import json
 import linecache
@@ -87,7 +86,9 @@ from course.grading.protocol import (
     PAYLOAD_PREFIX,
     ROOTS_ENV,
     TEST_FILE_PREFIX,
+    ForgedRequest,
     channel,
+    request_reader,
     visible_part,
 )
 
@@ -234,7 +235,7 @@ def capture(cell_dir: str, roots: tuple[str, ...], course_dir: str | None, here:
                                   Expr=ast.Expr, Expression=ast.Expression),
         CodeType=types.CodeType, FunctionType=types.FunctionType, ModuleType=types.ModuleType,
         SimpleNamespace=types.SimpleNamespace,
-        dumps=json.dumps, loads=json.loads, compare_digest=hmac.compare_digest, write=os.write,
+        dumps=json.dumps, write=os.write,
         linecache=linecache.cache, transform=transform,
         sys=sys, modules=sys.modules, getframe=sys._getframe, gettrace=sys.gettrace, settrace=sys.settrace,
         getprofile=sys.getprofile, setprofile=sys.setprofile,
@@ -246,7 +247,7 @@ def capture(cell_dir: str, roots: tuple[str, ...], course_dir: str | None, here:
         setitimer=signal.setitimer, timers=(signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF),
         # the protocol
         PAYLOAD_PREFIX=PAYLOAD_PREFIX, TEST_FILE_PREFIX=TEST_FILE_PREFIX, LOCKED_FILE_PREFIX=LOCKED_FILE_PREFIX,
-        HIDDEN_BEGIN=HIDDEN_BEGIN, visible_part=visible_part,
+        HIDDEN_BEGIN=HIDDEN_BEGIN, visible_part=visible_part, ForgedRequest=ForgedRequest,
         # this module's constants
         PROTECTED_MODULES=PROTECTED_MODULES, FULLY_PROTECTED=FULLY_PROTECTED, TYPE_MODULES=TYPE_MODULES,
         KERNEL_BUILTINS=KERNEL_BUILTINS, PRIVATE_BUILTINS=PRIVATE_BUILTINS, MAX_FUNCTIONS=MAX_FUNCTIONS,
@@ -287,7 +288,7 @@ def build(t: types.SimpleNamespace, shell: Any, key: bytes, fd: int) -> Any:
     pristine = capture_pristine(t, shell, torch)
     snapshots.all()
     state["seen_modules"] = set(t.modules)
-    sign, _seal, unseal = channel(key)  # the channel's tools, captured now (protocol.py)
+    sign = channel(key)[0]  # the protocol's tools, captured now
     note, answer = make_reporter(t, state, sign, fd)
     restore_objects = make_object_restorer(t, state, origin, snapshots.is_code_attr)
     runtime = make_runtime_restorer(t, state, origin, pristine, shell, torch, note)
@@ -298,7 +299,7 @@ def build(t: types.SimpleNamespace, shell: Any, key: bytes, fd: int) -> Any:
         run_source=make_runner(t), hidden_names=hidden_names, answer=answer, user_ns=make_user_ns(t, shell),
         displayhook=t.sys.displayhook,
     )
-    handle_payload = make_request_handler(t, state, sign, unseal, handlers, note)
+    handle_payload = make_request_handler(t, state, request_reader(key), handlers, note)
     return make_hook(t, state, make_event_table(t, state, origin, note), handle_payload)
 
 
@@ -986,31 +987,28 @@ def make_payload_handlers(t: types.SimpleNamespace, state: dict, *, restore: Any
     return {"locked": do_locked, "test": do_test, "check": do_check}
 
 
-def make_request_handler(t: types.SimpleNamespace, state: dict, sign: Any, unseal: Any, handlers: dict, note: Any) -> Any:
-    """``handle_payload(text)``: check a request's signature and nonce (each is used once),
-    unseal its source and run its handler; a forged or replayed request is only noted."""
-    len, ValueError, compare_digest, loads = t.len, t.ValueError, t.compare_digest, t.loads
-    prefix = t.PAYLOAD_PREFIX
+def make_request_handler(t: types.SimpleNamespace, state: dict, read: Any, handlers: dict, note: Any) -> Any:
+    """``handle_payload(text)``: check a request's signature (``read``, from the protocol) and
+    its nonce (each is used once), then run its handler; a forged or replayed request is only
+    noted."""
+    ValueError, ForgedRequest = t.ValueError, t.ForgedRequest
 
     def handle_payload(text: str) -> None:
         __tracebackhide__ = True  # noqa: F841
         try:
-            mac, body = text[len(prefix):].split(" ", 1)
-        except ValueError:
-            return
-        if not compare_digest(mac, sign(body)):
+            nonce, action, name, source = read(text)
+        except ForgedRequest:
             note("forged a grader request", "bad signature")
             return
-        req = loads(body)
-        nonce = req.get("n", "")
+        except ValueError:
+            return
         if nonce in state["used"]:
             note("replayed a grader request", nonce)
             return
         state["used"].add(nonce)
-        handler = handlers.get(req.get("a"))
+        handler = handlers.get(action)
         if handler is not None:
-            source = req.get("src") or ""
-            handler(nonce, req.get("name", ""), unseal(nonce, source) if source else source)
+            handler(nonce, name, source)
 
     return handle_payload
 

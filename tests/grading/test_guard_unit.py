@@ -644,13 +644,12 @@ def request_text(key: bytes, nonce: str, action: str, source: str) -> str:
 
 def test_a_signed_request_runs_once_and_a_forged_one_never(t: types.SimpleNamespace) -> None:
     state, notes, runs = guard.new_state(), [], []
-    sign, _seal, unseal = protocol.channel(KEY)
 
     def recorder(action: str) -> Any:
         return lambda nonce, name, src: runs.append((action, nonce, name, src))
 
     handlers = {"test": recorder("test"), "check": recorder("check")}
-    handle = guard.make_request_handler(t, state, sign, unseal, handlers,
+    handle = guard.make_request_handler(t, state, protocol.request_reader(KEY), handlers,
                                         lambda kind, detail, critical=False: notes.append(kind))
     handle(request_text(KEY, "n1", "test", "assert True"))
     handle(request_text(KEY, "n1", "test", "assert True"))
@@ -665,8 +664,8 @@ def test_a_signed_request_runs_once_and_a_forged_one_never(t: types.SimpleNamesp
 
 def test_a_request_through_the_hook_reaches_its_handler(g: Guard) -> None:
     runs: list = []
-    sign, _seal, unseal = protocol.channel(KEY)
-    handle = guard.make_request_handler(g.t, g.state, sign, unseal, {"test": lambda *a: runs.append(a)}, g.note)
+    handle = guard.make_request_handler(g.t, g.state, protocol.request_reader(KEY), {"test": lambda *a: runs.append(a)},
+                                        g.note)
     hook = guard.make_hook(g.t, g.state, g.table, handle)
     code = compile(protocol.request(KEY, "n1", "test", "test_x", "x = 1  # hidden"), "<ipython-input-3>", "exec")
     hook("exec", (code,))
