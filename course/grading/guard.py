@@ -46,6 +46,9 @@ How the module is built
 ``make_reporter``          ``note`` an event; ``answer`` the grader over the pipe
 ``make_object_restorer``   put protected modules, classes and functions back
 ``make_runtime_restorer``  put ``sys``, signals, IPython and torch back; watch threads
+``make_restore``           both restorers, with the hook kept out meanwhile
+``make_after_locked``      protect what a locked cell imported, accept what it set up
+``make_user_ns``           the notebook's namespace
 ``make_runner``            compile and run an instructor's cell in a namespace
 ``make_name_parsers``      the names a cell binds, and those only its hidden part binds
 ``make_payload_handlers``  run a locked cell, a test cell, or the final check
