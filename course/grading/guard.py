@@ -108,13 +108,13 @@ PROTECTED_MODULES = (
     "torchvision", "torchvision.io", "torchvision.datasets", "torchvision.transforms",
     "numpy", "numpy.random", "numpy.linalg", "numpy.testing",
     "pandas",
-    "course", "course.checks", "course.device", "course.data", "course.paths", "course.plots", "course.probes",
+    "course", "course.checks", "course.device", "course.data", "course.paths", "course.plots", "course.probes", "course.i18n",
     "IPython.display",
 )
 EAGER_IMPORTS = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.utils.data", "numpy",
                  "course", "course.checks", "course.device", "course.probes")
 # Modules protected name by name in full (ours), rather than public callables only.
-FULLY_PROTECTED = ("course", "course.checks", "course.device", "course.probes")
+FULLY_PROTECTED = ("course", "course.checks", "course.device", "course.probes", "course.i18n")
 # Types whose dictionaries are protected: every public class of these modules.
 TYPE_MODULES = ("torch", "torch.nn", "torch.optim", "torch.utils.data", "course.checks", "course.probes")
 # ipykernel rebinds these builtins for every request: not protected.
