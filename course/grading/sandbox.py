@@ -18,6 +18,10 @@ inside ``bwrap`` with
 Where none of this can be had (macOS, a container without user namespaces, no ``bwrap``)
 grading still works, unsandboxed, and says so once. ``COURSE_SANDBOX=off`` turns the
 sandbox off; ``COURSE_SANDBOX=required`` refuses to grade without one.
+
+Kernels get all this from :class:`SandboxProvisioner`, a jupyter_client kernel provisioner
+registered by the package's entry point ``course-sandbox`` (``pyproject.toml``); the grader
+names it in the kernel spec of each grading kernel (``kernel.py``).
 """
 
 from __future__ import annotations
