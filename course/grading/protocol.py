@@ -1,6 +1,7 @@
 """What the grader and the guard (and the rest of the grading code) agree on, in one place.
 
-The channel between grader and guard (``execute.py`` outside the kernel, ``guard.py`` inside):
+The channel between grader and guard (``kernel.py`` and ``execute.py`` outside the kernel,
+``guard.py`` inside):
 
 - environment: the guard reads its one-time key from the file named by :data:`KEY_FILE_ENV`
   (and deletes it), writes its answers to the descriptor :data:`FD_ENV`, and treats code from
