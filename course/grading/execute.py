@@ -95,6 +95,7 @@ class GradingExecute(Execute):
         nb_name = info.get("notebook") or resources.get("metadata", {}).get("name") or "notebook"
         self._findings = results.Findings(nb_name, self._scratch)
         try:
+            self._require_recorder()
             self._canary(info)
             sandboxed, self._findings.sandbox = choose_sandbox(self.sandbox, self.log)
         except GraderFailure as failure:
@@ -129,6 +130,19 @@ class GradingExecute(Execute):
             scratch.clean(self._scratch, before)
         resources[results.RESOURCES_KEY] = self._findings  # recorded by results.RecordFindings
         return self.nb, self.resources
+
+    def _require_recorder(self) -> None:
+        """Findings are recorded by RecordFindings after SaveAutoGrades: a configuration that runs
+        this preprocessor without it would grade with no flags and no notice, so it does not grade."""
+        listed = self.config.get("Autograde", {}).get("autograde_preprocessors")
+        if not listed:
+            return  # not nbgrader's Autograde (course.testing, a direct call): nothing records flags there
+        names = [getattr(p, "__name__", str(p).rsplit(".", 1)[-1]) for p in listed]
+        if "RecordFindings" not in names or "SaveAutoGrades" in names and names.index("RecordFindings") < names.index("SaveAutoGrades"):
+            raise GraderFailure(
+                "nbgrader_config.py runs GradingExecute without course.grading.results.RecordFindings after SaveAutoGrades "
+                "in Autograde.autograde_preprocessors: flags and notices would be lost; copy that list from the course's nbgrader_config.py"
+            )
 
     def _canary(self, info: dict[str, Any]) -> None:
         """The reference solution must earn full marks through this grader first (``canary.py``)."""
