@@ -36,9 +36,8 @@ def test_the_course_configuration_and_direct_use_are_accepted(preprocessors: lis
 
 
 def test_the_course_configuration_lists_the_recorder_after_the_scores() -> None:
-    from traitlets.config.loader import PyFileConfigLoader
-
     from conftest import ROOT
+    from traitlets.config.loader import PyFileConfigLoader
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
     names = [p.__name__ for p in config.Autograde.autograde_preprocessors]
