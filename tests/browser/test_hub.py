@@ -30,14 +30,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import TIMINGS, VIEWPORT, cannot_run
+from .conftest import FAILED, TIMINGS, VIEWPORT, cannot_run
 from .lab import ROOT, expect, free_port, menu, one_line, validate
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
@@ -253,10 +253,27 @@ def _exists(name: str) -> bool:
 # the browser on the hub
 
 
-def new_page(chromium: Any) -> Any:
-    context = chromium.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(120_000)
-    return context.new_page()
+@pytest.fixture
+def new_page(chromium: Any, artifacts: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[], Any]]:
+    """new_page() opens a page with its own cookies (one user); all are closed afterwards, and on
+    a failure each page's last state is saved as artifacts/browser/hub-FAILED-N.png."""
+    contexts: list[Any] = []
+
+    def make() -> Any:
+        context = chromium.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(120_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for n, context in enumerate(contexts):
+        if request.node.stash.get(FAILED, False):
+            for page in context.pages:
+                try:
+                    page.screenshot(path=str(artifacts / f"hub-FAILED-{n}.png"))
+                except Exception:  # noqa: BLE001 - a failed screenshot must not hide the failure
+                    pass
+        context.close()
 
 
 def submit_login(page: Any, hub: Hub, account: Account, password: str | None = None) -> None:
@@ -394,7 +411,7 @@ def gradebook_score(hub: Hub, student: str) -> tuple[float, float]:
 # --------------------------------------------------------------------------------------------
 
 
-def test_hub_assignment_cycle(hub: Hub, chromium: Any, artifacts: Path) -> None:
+def test_hub_assignment_cycle(hub: Hub, new_page: Callable[[], Any], artifacts: Path) -> None:
     inst, (full, part), other = hub.instructor, hub.students, hub.other
     shots = iter(range(1, 100))
 
@@ -402,22 +419,25 @@ def test_hub_assignment_cycle(hub: Hub, chromium: Any, artifacts: Path) -> None:
         page.screenshot(path=str(artifacts / f"hub-{next(shots):02d}-{step}.png"))
 
     # A wrong password does not log in: the login page again, with an error.
-    page = new_page(chromium)
+    page = new_page()
     submit_login(page, hub, full, password=full.password + "x")
     expect(page.locator(".login_error")).to_be_visible()
     assert "/hub/login" in page.url and f"/user/{full.name}" not in page.url
     shot(page, "wrong-password")
-    page.context.close()
 
     # Everyone logs in with their password; the hub spawns their servers side by side.
     start = time.perf_counter()
     pages = {}
     for account in (inst, full, part, other):
-        pages[account.name] = new_page(chromium)
+        pages[account.name] = new_page()
         submit_login(pages[account.name], hub, account)
     for account in (inst, full, part, other):
         wait_lab(pages[account.name], hub, account)
     TIMINGS["hub: four logins until JupyterLab opens"] = time.perf_counter() - start
+    # Formgrader is the instructor's alone: a student's server does not serve it.
+    for account in (full, other):
+        resp = pages[account.name].request.get(user_url(hub, account, "formgrader/api/assignments"))
+        assert resp.status == 404, f"{account.name}'s server answers Formgrader's API: {resp.status}"
 
     # The instructor: Formgrader lists the course's assignments; generate and release 01_tensors.
     ipage = pages[inst.name]
@@ -523,6 +543,3 @@ def test_hub_assignment_cycle(hub: Hub, chromium: Any, artifacts: Path) -> None:
         page.goto(user_url(hub, account, f"files/{listing[0]['path']}/{ASSIGNMENT}.html"))
         expect(page.locator("body")).to_contain_text(ASSIGNMENT)
         shot(page, f"{account.name}-feedback")
-
-    for p in pages.values():
-        p.context.close()
