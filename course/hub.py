@@ -297,7 +297,7 @@ def pre_spawn(spawner):
     name = spawner.user.name
     if name in INSTRUCTORS:
         course_id, repo = INSTRUCTORS[name]
-        spawner.notebook_dir = repo  # Formgrader reads the course's nbgrader_config.py here
+        spawner.notebook_dir = repo  # JupyterLab opens on the course (its config comes from the path below)
         spawner.environment["COURSE_ID"] = course_id
         # The course's folder first: nbgrader reads the course's config from there (see course/hub.py).
         spawner.environment["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
