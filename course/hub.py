@@ -220,16 +220,22 @@ def write_jupyter_config(root: Path, courses: dict[str, Course] | None = None) -
         if role == "student":
             disabled = {f"@jupyter/nbgrader:{x}": True for x in ("formgrader", "create-assignment", "course-list")}
         (folder / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": disabled}, indent=1))
-        # JupyterHub's servers forbid any framing (frame-ancestors 'none'), which leaves
-        # Formgrader, a page JupyterLab shows in a frame of its own, blank: frames of the
-        # same server only.
-        server = {"ServerApp": {
-            "jpserver_extensions": {"course.lab": True},
-            "tornado_settings": {"headers": {"Content-Security-Policy": "frame-ancestors 'self'"}},
-        }}
+        server = {
+            "ServerApp": {
+                "jpserver_extensions": {"course.lab": True},
+                # JupyterHub's servers forbid any framing (frame-ancestors 'none'), which leaves
+                # Formgrader, a page JupyterLab shows in a frame of its own, blank: frames of the
+                # same server only.
+                "tornado_settings": {"headers": {"Content-Security-Policy": "frame-ancestors 'self'"}},
+            },
+        }
         if role == "student":
             server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] = False
         (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
+        # No pop-up asking every user whether to fetch JupyterLab's news from the internet: the
+        # setting's default, for everyone on the hub (each user may still change it).
+        news = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+        (folder / "labconfig" / "default_setting_overrides.json").write_text(json.dumps(news, indent=1))
         for path in [folder, *folder.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
     for course in (courses or {}).values():

@@ -93,6 +93,8 @@ def test_formgrader_reads_the_course_config_and_may_be_framed(hub_dirs: Path, tm
     for role in ("student", "instructor"):
         server = json.loads((hub_dirs / "jupyter" / role / "jupyter_server_config.json").read_text())["ServerApp"]
         assert server["tornado_settings"]["headers"]["Content-Security-Policy"] == "frame-ancestors 'self'"
+        overrides = json.loads((hub_dirs / "jupyter" / role / "labconfig" / "default_setting_overrides.json").read_text())
+        assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"  # no news pop-up
 
     path = hub.write_hub_config(hub_dirs, courses, "127.0.0.1", 8000, Path("/opt/chp"))
     c = load_hub_config(path)

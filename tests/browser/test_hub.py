@@ -465,6 +465,9 @@ def test_hub_assignment_cycle(hub: Hub, new_page: Callable[[], Any], artifacts: 
     expect(opage.locator("#released_assignments_list")).not_to_contain_text(ASSIGNMENT)
     shot(opage, "other-course-student")
 
+    # No pop-up over the notebook asking to fetch JupyterLab's news (news_url is off on the hub).
+    expect(opage.get_by_text("notified about official Jupyter news")).to_have_count(0)
+
     # The two students fetch it, solve all of it / part of it, validate and submit.
     source = json.loads((ROOT / "source" / ASSIGNMENT / NOTEBOOK).read_text())
     path = f"{hub.course_a}/{ASSIGNMENT}/{NOTEBOOK}"
