@@ -194,8 +194,15 @@ def course_copy(repo: Path, course_id: str, instructor: str) -> Path:
 # --- configuration --------------------------------------------------------------------------
 
 
-def write_jupyter_config(root: Path) -> None:
-    """Per-role Jupyter config folders the spawner puts on JUPYTER_CONFIG_PATH."""
+def write_jupyter_config(root: Path, courses: dict[str, Course] | None = None) -> None:
+    """Per-role Jupyter config folders the spawner puts on JUPYTER_CONFIG_PATH, and one per course.
+
+    nbgrader's server extensions (Formgrader among them) read ``nbgrader_config.py`` from the
+    server's working directory, and JupyterHub starts every server in the user's home, not in
+    the course: each course's folder (``jupyter/course-ID/``) loads the course's own
+    ``nbgrader_config.py`` from the instructor's copy, so Formgrader sees the course's
+    ``source/``, gradebook and id wherever the server starts.
+    """
     common = (
         "c = get_config()  # noqa: F821\n"
         "from nbgrader.auth import JupyterHubAuthPlugin\n\n"
@@ -213,10 +220,32 @@ def write_jupyter_config(root: Path) -> None:
         if role == "student":
             disabled = {f"@jupyter/nbgrader:{x}": True for x in ("formgrader", "create-assignment", "course-list")}
         (folder / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": disabled}, indent=1))
-        server = {"ServerApp": {"jpserver_extensions": {"course.lab": True}}}
+        server = {
+            "ServerApp": {
+                "jpserver_extensions": {"course.lab": True},
+                # JupyterHub's servers forbid any framing (frame-ancestors 'none'), which leaves
+                # Formgrader, a page JupyterLab shows in a frame of its own, blank: frames of the
+                # same server only.
+                "tornado_settings": {"headers": {"Content-Security-Policy": "frame-ancestors 'self'"}},
+            },
+        }
         if role == "student":
             server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] = False
         (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
+        # No pop-up asking every user whether to fetch JupyterLab's news from the internet: the
+        # setting's default, for everyone on the hub (each user may still change it).
+        news = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+        (folder / "labconfig" / "default_setting_overrides.json").write_text(json.dumps(news, indent=1))
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    for course in (courses or {}).values():
+        folder = root / "jupyter" / f"course-{course.id}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "nbgrader_config.py").write_text(
+            "c = get_config()  # noqa: F821\n"
+            f"# The course {course.id}: its own settings, from the instructor's copy.\n"
+            f"load_subconfig('nbgrader_config.py', path={course.repo!r})  # noqa: F821\n"
+        )
         for path in [folder, *folder.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
 
@@ -274,9 +303,12 @@ def pre_spawn(spawner):
     name = spawner.user.name
     if name in INSTRUCTORS:
         course_id, repo = INSTRUCTORS[name]
-        spawner.notebook_dir = repo  # Formgrader reads the course's nbgrader_config.py here
+        spawner.notebook_dir = repo  # JupyterLab opens on the course (its config comes from the path below)
         spawner.environment["COURSE_ID"] = course_id
-        spawner.environment["JUPYTER_CONFIG_PATH"] = "{root / "jupyter" / "instructor"}"
+        # The course's folder first: nbgrader reads the course's config from there (see course/hub.py).
+        spawner.environment["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+            ["{root / "jupyter"}/course-" + course_id, "{root / "jupyter" / "instructor"}"]
+        )
     else:
         spawner.notebook_dir = os.path.expanduser("~" + name)
         spawner.environment["JUPYTER_CONFIG_PATH"] = "{root / "jupyter" / "student"}"
@@ -351,7 +383,7 @@ def up(repo: Path, course_id: str = "pytorch-course", roster: Path | None = None
                         "repo": str(course_copy(repo, course_id, teacher))}
     (root / "courses.json").write_text(json.dumps(state, indent=1, sort_keys=True))
     courses = {k: Course(**v) for k, v in state.items()}
-    write_jupyter_config(root)
+    write_jupyter_config(root, courses)
     config = write_hub_config(root, courses, ip, port, proxy)
     if _pid() is not None:
         down(say=lambda _: None)
