@@ -50,7 +50,7 @@ from course.grading.coursedir import CourseError
 CHP_VERSION = "5.3.0"
 DEMO_INSTRUCTOR = "instructor"
 DEMO_STUDENTS = ("student1", "student2", "student3")
-COURSE_FILES = ("nbgrader_config.py", "source", "release", "notebooks", "AUTHORING.md", "README.md", "LICENSE")
+COURSE_FILES = ("nbgrader_config.py", "source", "release", "notebooks", "locale", "AUTHORING.md", "README.md", "README.zh-CN.md", "LICENSE")
 
 
 def hub_dir() -> Path:
