@@ -5,6 +5,7 @@ gradebook, nbgrader's sanitize step run on a notebook object, no kernels)."""
 from __future__ import annotations
 
 import json
+import logging
 import types
 import warnings
 from pathlib import Path
@@ -69,6 +70,18 @@ def test_unreadable_submissions(tmp_path: Path, content: str, why: str) -> None:
     assert nb.metadata[intake.META]["unreadable"].startswith(why)
     assert len(nb.metadata[intake.META]["unreadable"]) <= len("a.ipynb is not a valid notebook (NotJSONError: )") + 200
     assert "renamed_from" not in nb.metadata[intake.META]
+
+
+def test_a_long_error_is_cut(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "a.ipynb"
+    path.write_text("{}")
+
+    def fail(*a, **k):
+        raise ValueError("e" * 1000)
+
+    monkeypatch.setattr(intake.nbformat, "read", fail)
+    why = intake.read_submission(str(path)).metadata[intake.META]["unreadable"]
+    assert why == "a.ipynb is not a valid notebook (ValueError: " + "e" * 200 + ")"
 
 
 def test_a_huge_file_is_not_read(tmp_path: Path, monkeypatch) -> None:
@@ -154,6 +167,10 @@ def test_find_renamed_notebook(tmp_path: Path) -> None:
     outside = [str(elsewhere / "x.ipynb")]
     intake.find_renamed_notebook("a", "s", outside)
     assert outside == [str(elsewhere / "x.ipynb")]
+    stray = tmp_path / "x" / "y" / "a"  # source/a is three levels up, but this is no submission
+    loose = [str(stray / "x.ipynb")]
+    intake.find_renamed_notebook("a", "s", loose)
+    assert loose == [str(stray / "x.ipynb")]
     deeper = tmp_path / "submitted" / "s" / "a" / "sub"
     nested = [str(deeper / "x.ipynb")]
     intake.find_renamed_notebook("a", "s", nested)
@@ -164,7 +181,7 @@ def test_source_grade_ids(tmp_path: Path) -> None:
     src = tmp_path / "source" / "a"
     src.mkdir(parents=True)
     nbformat.write(_nb(code_cell("x", "one"), code_cell("y"), new_markdown_cell("m"), code_cell("z", "two")), str(src / "a.ipynb"))
-    coursedir = types.SimpleNamespace(source_directory="source", format_path=lambda d, s, a: str(tmp_path / d / a))
+    coursedir = types.SimpleNamespace(source_directory="source", format_path=lambda d, s, a: str(tmp_path / d / s / a))
     assert intake.source_grade_ids(coursedir, "a", "a") == ["one", "two"]
     assert intake.source_grade_ids(coursedir, "a", "missing") == []
     assert intake.source_grade_ids(None, "a", "a") == []
@@ -253,10 +270,13 @@ def gradebook(tmp_path: Path) -> str:
 
 
 def _sanitize(url: str, nb, source_order=None):
-    pre = intake.SafeOverwriteCells()
+    pre = intake.SafeOverwriteCells(log=logging.getLogger("intake-test"))
     if source_order is not None:
         pre._source_order = lambda resources: source_order
-    return pre.preprocess(nb, {"nbgrader": {"notebook": "a", "assignment": "a", "db_url": url}})[0]
+    resources = {"nbgrader": {"notebook": "a", "assignment": "a", "db_url": url}}
+    out, back = pre.preprocess(nb, resources)
+    assert back is resources
+    return out
 
 
 def _submitted(*names, edits=None):
@@ -268,7 +288,10 @@ def _submitted(*names, edits=None):
 
 
 def test_a_complete_submission_is_left_alone(gradebook: str) -> None:
-    nb = _sanitize(gradebook, _submitted(*[s[0] for s in SOURCE]))
+    nb = _submitted(*[s[0] for s in SOURCE])
+    nb.cells.append(code_cell("scratch = 1"))
+    nb = _sanitize(gradebook, nb)
+    assert nb.cells.pop().source == "scratch = 1"
     assert intake.META not in nb.metadata
     assert [c.metadata["nbgrader"]["grade_id"] for c in nb.cells] == [s[0] for s in SOURCE]
     md = nb.cells[2].metadata["nbgrader"]
@@ -311,12 +334,20 @@ def test_foreign_duplicate_and_junk_cells(gradebook: str) -> None:
     assert all("nbgrader" not in c.metadata for c in nb.cells[len(SOURCE):])
 
 
-def test_deleted_cells_are_put_back_in_place(gradebook: str) -> None:
+def test_deleted_cells_are_put_back_in_place(gradebook: str, caplog) -> None:
     order = [s[0] for s in SOURCE]
-    nb = _sanitize(gradebook, _submitted("sol", "written"), order)
+    nb = _submitted("sol", "written")
+    nb.cells.insert(1, code_cell("print('mine')"))
+    with caplog.at_level(logging.WARNING, logger="intake-test"):
+        nb = _sanitize(gradebook, nb, order)
+    assert caplog.messages[-1] == "Put back cells missing from the submission: setup, test_f, given, test_g"
+    mine = [c for c in nb.cells if "nbgrader" not in c.metadata]
+    assert [c.source for c in mine] == ["print('mine')"]
+    nb.cells.remove(mine[0])
     assert [c.metadata["nbgrader"]["grade_id"] for c in nb.cells] == order
     assert nb.metadata[intake.META] == {"restored": ["setup", "test_f", "given", "test_g"]}
     put = nb.cells[2]
+    assert put.cell_type == "code"
     assert put["id"] == "restored-test_f" and put.source == SOURCE[2][2] and put.outputs == [] and put.execution_count is None
     assert put.metadata["nbgrader"] == {"grade": True, "grade_id": "test_f", "locked": True, "solution": False,
                                         "checksum": put.metadata["nbgrader"]["checksum"], "schema_version": 3, "points": 2.0}
@@ -342,8 +373,11 @@ def test_source_order_comes_from_the_course(tmp_path: Path) -> None:
     src = tmp_path / "source" / "a"
     src.mkdir(parents=True)
     nbformat.write(_nb(code_cell("x", "two"), code_cell("y", "one")), str(src / "a.ipynb"))
-    coursedir = types.SimpleNamespace(source_directory="source", format_path=lambda d, s, a: str(tmp_path / d / a))
+    coursedir = types.SimpleNamespace(source_directory="source", format_path=lambda d, s, a: str(tmp_path / d / s / a))
     assert pre._source_order({}) == []
+    orphan = intake.SafeOverwriteCells()
+    orphan.assignment_id, orphan.notebook_id = "a", "a"
+    assert orphan._source_order({}) == []
     outer.coursedir = coursedir
     assert pre._source_order({}) == ["two", "one"]
     top = intake.SafeOverwriteCells(parent=outer)

@@ -65,3 +65,4 @@ def test_grader_failure_and_failure_line() -> None:
     assert protocol.failure_line("course grader failure: " + "w" * 500) == "w" * 400
     assert protocol.failure_line("course grader failure:") == ""
     assert protocol.failure_line("") is None
+    assert protocol.failure_line("course grader failure: a course grader failure: b") == "a course grader failure: b"
