@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from pathlib import Path
 
 import nbformat
 import nbgrader.api
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course.grading.coursedir import Course, ensure_tools_on_path
+from course.grading.coursedir import Course
 
 # nbgrader asks `alembic heads` (a subprocess, a second or more) for every new gradebook; the
 # answer does not change within a test run.
 nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
-ensure_tools_on_path()  # `alembic`, by name
+# ... and runs `alembic` by name: this interpreter's bin/ first (done here, not through the
+# course's own helper, which `make mutation` mutates).
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
 def code_cell(source: str, grade_id: str | None = None, *, grade: bool = False, solution: bool = False,
