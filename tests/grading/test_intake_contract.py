@@ -299,13 +299,20 @@ def test_a_complete_submission_is_left_alone(gradebook: str) -> None:
     assert "points" not in nb.cells[0].metadata["nbgrader"]
 
 
-def test_flags_come_from_the_gradebook(gradebook: str) -> None:
+def test_flags_come_from_the_gradebook(gradebook: str, caplog) -> None:
     nb = _submitted(*[s[0] for s in SOURCE])
     nb.cells[2].metadata["nbgrader"].update(grade=False, solution=True)  # a test turned into a solution
     nb.cells[2].metadata["nbgrader"].pop("points")
     nb.cells[1].metadata["nbgrader"].update(grade=True, points=50)  # a solution turned into a test
     nb.cells[5].metadata["nbgrader"].update(points=30)
-    nb = _sanitize(gradebook, nb)
+    with caplog.at_level(logging.WARNING, logger="intake-test"):
+        nb = _sanitize(gradebook, nb)
+    changed = [m for m in caplog.messages if m.startswith("Attribute 'grade'") or m.startswith("Attribute 'solution'")]
+    assert changed == [
+        "Attribute 'grade' for cell sol has changed! (should be: False, got: True)",
+        "Attribute 'grade' for cell test_f has changed! (should be: True, got: False)",
+        "Attribute 'solution' for cell test_f has changed! (should be: False, got: True)",
+    ]
     t, s, w = (nb.cells[i].metadata["nbgrader"] for i in (2, 1, 5))
     assert (t["grade"], t["solution"], t["points"]) == (True, False, 2.0)
     assert (s["grade"], s["solution"]) == (False, True) and "points" not in s
@@ -354,6 +361,20 @@ def test_deleted_cells_are_put_back_in_place(gradebook: str, caplog) -> None:
     assert put.metadata["editable"] is False and put.metadata["deletable"] is False
     setup = nb.cells[0].metadata["nbgrader"]
     assert setup["grade"] is False and "points" not in setup and setup["locked"] is True
+
+
+def test_a_restored_cell_id_is_at_most_64_characters(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'long.db'}"
+    name = "test_" + "x" * 70
+    with Gradebook(url) as gb:
+        gb.update_or_create_assignment("a")
+        gb.update_or_create_notebook("a", "a")
+        cell = code_cell("assert True", name, grade=True, locked=True, points=1)
+        gb.update_or_create_source_cell(name, "a", "a", cell_type="code", locked=True, source="assert True",
+                                        checksum=compute_checksum(cell))
+        gb.update_or_create_grade_cell(name, "a", "a", max_score=1, cell_type="code")
+    nb = _sanitize(url, _nb(), [name])
+    assert nb.cells[0]["id"] == f"restored-{name}"[:64] and len(nb.cells[0]["id"]) == 64
 
 
 def test_deleted_cells_without_a_source_order(gradebook: str) -> None:

@@ -78,6 +78,15 @@ def test_save(tmp_path: Path) -> None:
     assert (tmp_path / "realdir" / "f").read_text() == "f" and report.load(dirlink) == {"w": 1}
 
 
+def test_save_replaces_from_the_same_folder(tmp_path: Path, monkeypatch) -> None:
+    moves = []
+    real = os.replace
+    monkeypatch.setattr(report.os, "replace", lambda src, dst: moves.append((Path(src).parent, Path(dst))) or real(src, dst))
+    p = tmp_path / "sub" / "r.json"
+    report.save(p, {"a": 1})
+    assert moves == [(p.parent, p)], "the rename is atomic only within one file system"
+
+
 def test_record_and_summarise(tmp_path: Path) -> None:
     p = report.report_path(tmp_path, "s", "a")
     report.record_seconds(p, 3.14159)
@@ -106,6 +115,8 @@ def test_summary_of_several_notebooks(tmp_path: Path) -> None:
     assert report.summary(p) == (True, ["a: one", "b: same"], ["n", "1"])
     report.save(p, {"notebooks": {"a": {"flags": ["same", "same"]}}})
     assert report.summary(p) == (True, ["same"], [])
+    report.save(p, {"notebooks": {"a": {"notes": ["only a note"]}}})
+    assert report.summary(p) == (False, [], ["only a note"])
     assert report.summary(tmp_path / "none.json") == (False, [], [])
 
 
