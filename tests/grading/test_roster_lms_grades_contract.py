@@ -182,8 +182,10 @@ def test_plain_csv(graded, tmp_path: Path) -> None:
     ]
 
 
-def test_default_out_dir(graded) -> None:
+def test_default_out_dir(graded, tmp_path: Path) -> None:
     assert lms.export(graded, "csv") == graded.root / "grades" / "csv.csv"
+    assert lms.export(graded, "csv") == graded.root / "grades" / "csv.csv"
+    assert lms.export(graded, "csv", out_dir=tmp_path / "a" / "b").is_file()
     assert (graded.root / "grades" / "late_penalties.csv").is_file()
 
 
@@ -212,6 +214,10 @@ def test_export_lists_at_most_eight_missing(tmp_path: Path) -> None:
         lms.export(course, "csv", r)
     assert str(err.value) == (f"9 graded student(s) are not in the roster {r}: s1, s2, s3, s4, s5, s6, s7, s8 ... — add "
                               "them, or their grades cannot be matched in the LMS")
+    r = _write(tmp_path, "id\ns0\ns9\n", "r8.csv")
+    with pytest.raises(CourseError) as err:
+        lms.export(course, "csv", r)
+    assert str(err.value).startswith(f"8 graded student(s) are not in the roster {r}: s1, s2, s3, s4, s5, s6, s7, s8 — add")
     r = _write(tmp_path, "id,email\n" + "".join(f"s{k},\n" for k in range(10)), "r2.csv")
     with pytest.raises(CourseError) as err:
         lms.export(course, "canvas", r)

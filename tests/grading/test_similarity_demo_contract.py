@@ -376,7 +376,7 @@ def test_checks(tmp_path: Path, monkeypatch) -> None:
     from course import data, device
     from course.grading import sandbox
 
-    c = make_course(tmp_path / "c", ("01_a", "02_b"))
+    c = make_course(tmp_path / "c", ("01_a", "02_b", "03_c"))
     (c.root / "release" / "01_a").mkdir(parents=True)
     c.release_notebook("01_a").write_text("{}")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
@@ -401,23 +401,24 @@ def test_checks(tmp_path: Path, monkeypatch) -> None:
         ("nbgrader lab extension", True, "ext line"),
         ("gradebook", True, c.db_url),
         ("grading sandbox", True, "no sandbox; install bubblewrap"),
-        ("assignments", False, "2 in source/; not released: 02_b"),
+        ("assignments", False, "3 in source/; not released: 02_b, 03_c"),
     ]
     monkeypatch.setattr(sandbox, "mode", lambda: "required")
     monkeypatch.setattr(data, "is_complete", lambda: False)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "get_device_name", lambda i: "H200")
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda i: {0: "H200"}[i])
     monkeypatch.setattr(course, "devices", lambda: [torch.device("cpu"), torch.device("cuda")])
     monkeypatch.setattr(device, "cuda_required", lambda: True)
-    c.release_notebook("02_b").parent.mkdir(parents=True)
-    c.release_notebook("02_b").write_text("{}")
+    for a in ("02_b", "03_c"):
+        c.release_notebook(a).parent.mkdir(parents=True)
+        c.release_notebook(a).write_text("{}")
     rows = dict((r[0], r[1:]) for r in doctor.checks(c))
     assert rows["device"] == (True, "cpu (CUDA available: H200)")
     assert rows["test devices"] == (True, "cpu, cuda")
     assert rows["COURSE_REQUIRE_CUDA"] == (True, "set: CUDA checks are mandatory")
     assert rows["data"] == (False, "/d (missing: run `course data`)")
     assert rows["grading sandbox"] == (False, "no sandbox; install bubblewrap")
-    assert rows["assignments"] == (True, "2 in source/, all released")
+    assert rows["assignments"] == (True, "3 in source/, all released")
     box.available = True
     assert dict((r[0], r[1:]) for r in doctor.checks(c))["grading sandbox"][0] is True
 
@@ -429,5 +430,8 @@ def test_checks(tmp_path: Path, monkeypatch) -> None:
     rows = dict((r[0], r[1:]) for r in doctor.checks(c))
     assert rows["test devices"] == (False, "CUDA required but missing")
     assert rows["COURSE_REQUIRE_CUDA"] == (False, "set: CUDA checks are mandatory")
+    monkeypatch.delattr(data, "is_complete")
+    rows = dict((r[0], r[1:]) for r in doctor.checks(c))
+    assert rows["data"] == (False, "course.data unavailable: module 'course.data' has no attribute 'is_complete'")
     monkeypatch.setattr(doctor.sys, "version_info", (3, 10, 0))
     assert doctor.checks(c)[0][1] is False
