@@ -66,6 +66,7 @@ try:
     from course.grading.execute import GradingExecute
     from course.grading.intake import SafeNotebookExporter, SafeOverwriteCells
     from course.grading.redact import HideHiddenTests
+    from course.grading.results import RecordFindings
 except ImportError as _err:  # the course package is not installed: nbgrader's defaults
     import warnings
 
@@ -74,9 +75,12 @@ else:
     c.Autograde.exporter_class = SafeNotebookExporter
     c.Autograde.pre_convert_hook = "course.grading.intake.find_renamed_notebook"
     c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, SafeOverwriteCells, CheckCellMetadata]
+    # nbgrader's passes, with the course's in place of some and one more: GradingExecute runs the
+    # cells (its kernels come from the sandbox's provisioner, an entry point of the course
+    # package); RecordFindings, once the scores are saved, records what grading found.
     c.Autograde.autograde_preprocessors = [
-        GradingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
-        CheckCellMetadata,
+        GradingExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, RecordFindings,
+        AssignLatePenalties, CheckCellMetadata,
     ]
     c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
     # Limits of one grading kernel (the cell timeout is c.Execute.timeout above).

@@ -45,6 +45,8 @@ from typing import Any
 
 import torch
 
+from course import i18n as _i18n
+
 
 class CheckFailed(AssertionError):
     """A check did not pass; the message says why in plain words."""
@@ -97,6 +99,9 @@ def _build() -> dict[str, Any]:
     _prod = math.prod
     _isnan = math.isnan
     _Exception = Exception
+    # Messages in the learner's language (course.i18n.use): a template and its fields.
+    _msg = _i18n.format_message
+    _tr = _i18n.gettext
 
     def _fail(message: str) -> None:
         raise _CheckFailed(message)
@@ -113,14 +118,14 @@ def _build() -> dict[str, Any]:
             kind = _type(x).__name__
             hint = ""
             if _isinstance(x, (_list, _tuple)):
-                hint = " Wrap it with torch.tensor(...) or torch.stack(...)."
+                hint = _tr(" Wrap it with torch.tensor(...) or torch.stack(...).")
             elif _isinstance(x, _Number):
-                hint = " A tensor is expected here, not a Python number."
+                hint = _tr(" A tensor is expected here, not a Python number.")
             elif _str(_getattr(_type(x), "__module__", "")).startswith("numpy"):
-                hint = " Convert a NumPy array with torch.from_numpy(...)."
+                hint = _tr(" Convert a NumPy array with torch.from_numpy(...).")
             elif _isinstance(x, _Tensor):
-                hint = " Return a plain torch.Tensor, not a subclass."
-            _fail(f"{name} should be a torch.Tensor, but it is a {kind}.{hint}")
+                hint = _tr(" Return a plain torch.Tensor, not a subclass.")
+            _fail(_msg("{name} should be a torch.Tensor, but it is a {kind}.{hint}", name=name, kind=kind, hint=hint))
 
     def check_shape(x: Any, shape: Sequence[int], name: str = "result") -> None:
         """``x`` is a tensor of exactly this shape."""
@@ -130,16 +135,16 @@ def _build() -> dict[str, Any]:
         if got != want:
             hint = ""
             if _len(got) != _len(want):
-                hint = f" It has {_len(got)} dimension(s) instead of {_len(want)}"
+                hint = _msg(" It has {got} dimension(s) instead of {want}", got=_len(got), want=_len(want))
                 if _prod(got) == _prod(want):
-                    hint += " but the right number of elements: check view/reshape, keepdim, squeeze or unsqueeze."
+                    hint += _tr(" but the right number of elements: check view/reshape, keepdim, squeeze or unsqueeze.")
                 else:
-                    hint += ": check keepdim, squeeze/unsqueeze and which dims you reduced."
+                    hint += _tr(": check keepdim, squeeze/unsqueeze and which dims you reduced.")
             elif _sorted(got) == _sorted(want):
-                hint = " The sizes are right but in another order: check permute/transpose or the dim you used."
+                hint = _tr(" The sizes are right but in another order: check permute/transpose or the dim you used.")
             elif _prod(got) == _prod(want):
-                hint = " It has the right number of elements: check view/reshape."
-            _fail(f"{name} should have shape {_fmt_shape(want)}, but it has shape {_fmt_shape(got)}.{hint}")
+                hint = _tr(" It has the right number of elements: check view/reshape.")
+            _fail(_msg("{name} should have shape {want}, but it has shape {got}.{hint}", name=name, want=_fmt_shape(want), got=_fmt_shape(got), hint=hint))
 
     def check_dtype(x: Any, dtype: torch.dtype, name: str = "result") -> None:
         """``x`` is a tensor of exactly this dtype."""
@@ -148,8 +153,8 @@ def _build() -> dict[str, Any]:
         if got != dtype:
             hint = ""
             if dtype.is_floating_point and not got.is_floating_point:
-                hint = " Integer tensors come from integer inputs: use .float() or pass dtype=... ."
-            _fail(f"{name} should have dtype {dtype}, but it has dtype {got}.{hint}")
+                hint = _tr(" Integer tensors come from integer inputs: use .float() or pass dtype=... .")
+            _fail(_msg("{name} should have dtype {dtype}, but it has dtype {got}.{hint}", name=name, dtype=dtype, got=got, hint=hint))
 
     def same_device(a: torch.device | str, b: torch.device | str) -> bool:
         """True when two devices are the same (``cuda`` and ``cuda:0`` count as one)."""
@@ -168,8 +173,11 @@ def _build() -> dict[str, Any]:
         got = _t_device(x)
         if not same_device(got, device):
             _fail(
-                f"{name} should be on device {_torch_device(device)}, but it is on {got}. "
-                "Create new tensors on the input's device (device=x.device) or move them with .to(x.device)."
+                _msg(
+                    "{name} should be on device {device}, but it is on {got}. "
+                    "Create new tensors on the input's device (device=x.device) or move them with .to(x.device).",
+                    name=name, device=_torch_device(device), got=got,
+                )
             )
 
     def _fmt_pair(a: float, b: float) -> tuple[str, str]:
@@ -215,11 +223,14 @@ def _build() -> dict[str, Any]:
             where = _first_mismatch(bad)
             got_v = _t_item(_t_getitem(a, where)) if where else _t_item(a)
             want_v = _t_item(_t_getitem(e, where)) if where else _t_item(e)
-            pos = f" at index {_list(where)}" if where else ""
+            pos = _msg(" at index {where}", where=_list(where)) if where else ""
             got_s, want_s = _fmt_pair(got_v, want_v)
             _fail(
-                f"{name} has the right shape but wrong values: {n_bad} of {_t_numel(a)} element(s) differ. "
-                f"First difference{pos}: got {got_s}, expected {want_s}."
+                _msg(
+                    "{name} has the right shape but wrong values: {n_bad} of {n} element(s) differ. "
+                    "First difference{pos}: got {got}, expected {want}.",
+                    name=name, n_bad=n_bad, n=_t_numel(a), pos=pos, got=got_s, want=want_s,
+                )
             )
 
     _check_dtype = check_dtype
@@ -240,16 +251,16 @@ def _build() -> dict[str, Any]:
     ) -> None:
         """A plain Python number (``int``/``float``, not a tensor) close to ``expected``."""
         if not (_type(actual) is _int or _type(actual) is _float):  # bool is neither (type(True) is bool)
-            hint = " Use .item() to turn a one-element tensor into a Python number." if _isinstance(actual, _Tensor) else ""
-            _fail(f"{name} should be a Python {'int' if integer else 'number'}, but it is a {_type(actual).__name__}.{hint}")
+            hint = _tr(" Use .item() to turn a one-element tensor into a Python number.") if _isinstance(actual, _Tensor) else ""
+            _fail(_msg("{name} should be a Python {kind}, but it is a {got}.{hint}", name=name, kind="int" if integer else _tr("number"), got=_type(actual).__name__, hint=hint))
         if integer and _type(actual) is not _int:
-            _fail(f"{name} should be an int, but it is a {_type(actual).__name__} ({actual!r}).")
+            _fail(_msg("{name} should be an int, but it is a {got} ({actual!r}).", name=name, got=_type(actual).__name__, actual=actual))
         if _isnan(expected):
             ok = _isnan(actual)
         else:
             ok = _abs(_float(actual) - _float(expected)) <= atol + rtol * _abs(_float(expected))
         if not ok:
-            _fail(f"{name} should be {expected!r}, but it is {actual!r}.")
+            _fail(_msg("{name} should be {expected!r}, but it is {actual!r}.", name=name, expected=expected, actual=actual))
 
     def check_true(condition: bool, message: str) -> None:
         """Fail with ``message`` unless ``condition`` is exactly ``True``."""
@@ -265,30 +276,30 @@ def _build() -> dict[str, Any]:
         **kwargs: Any,
     ) -> BaseException:
         """Calling ``fn(*args, **kwargs)`` raises ``exc_type`` (whose message contains ``match``)."""
-        label = name or _getattr(fn, "__name__", "the function")
+        label = name or _getattr(fn, "__name__", None) or _tr("the function")
         wanted = exc_type.__name__ if _isinstance(exc_type, _type) else " or ".join(t.__name__ for t in exc_type)
         try:
             fn(*args, **kwargs)
         except exc_type as err:
             if match is not None and match.lower() not in _str(err).lower():
-                _fail(f"{label} raised {_type(err).__name__} as it should, but its message {_str(err)!r} does not mention {match!r}.")
+                _fail(_msg("{label} raised {kind} as it should, but its message {text!r} does not mention {match!r}.", label=label, kind=_type(err).__name__, text=_str(err), match=match))
             return err
         except _Exception as err:  # noqa: BLE001 - any other error is the learner's to see
-            _fail(f"{label} should raise {wanted}, but it raised {_type(err).__name__}: {err}")
-        _fail(f"{label} should raise {wanted}, but it returned without an error.")
+            _fail(_msg("{label} should raise {wanted}, but it raised {kind}: {err}", label=label, wanted=wanted, kind=_type(err).__name__, err=err))
+        _fail(_msg("{label} should raise {wanted}, but it returned without an error.", label=label, wanted=wanted))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def check_module_params(module: Any, expected: int, name: str = "the model", trainable_only: bool = True) -> None:
         """A ``nn.Module`` with exactly ``expected`` (trainable) parameters."""
         if not _isinstance(module, _Module):
-            _fail(f"{name} should be a torch.nn.Module, but it is a {_type(module).__name__}.")
+            _fail(_msg("{name} should be a torch.nn.Module, but it is a {got}.", name=name, got=_type(module).__name__))
         got = 0
         for p in _module_parameters(module):
             if _t_requires_grad(p) or not trainable_only:
                 got += _int(_t_numel(p))
         if got != expected:
-            what = "trainable parameters" if trainable_only else "parameters"
-            _fail(f"{name} should have {expected:,} {what}, but it has {got:,}.")
+            what = _tr("trainable parameters") if trainable_only else _tr("parameters")
+            _fail(_msg("{name} should have {expected:,} {what}, but it has {got:,}.", name=name, expected=expected, what=what, got=got))
 
     def fresh_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
         """A generator seeded for one check, independent of the global seed the learner may touch."""
@@ -346,10 +357,13 @@ def _short_traceback(shell: Any, etype: type, value: BaseException, tb: Any, tb_
             cells.append((f"File {frame.filename}:{frame.lineno}", ""))
     if issubclass(etype, NotImplementedError):
         inner = cells[-1][0].split(", in ")[-1] if cells and ", in " in cells[-1][0] else None
-        what = f"{inner}() is" if inner else "This exercise is"
-        lines = [f"\u2717 Not done yet: {what} still the stub (it raises NotImplementedError). Replace `raise NotImplementedError()` with your code."]
+        if inner:
+            text = _i18n.format_message("Not done yet: {name}() is still the stub (it raises NotImplementedError). Replace `raise NotImplementedError()` with your code.", name=inner)
+        else:
+            text = _i18n.gettext("Not done yet: This exercise is still the stub (it raises NotImplementedError). Replace `raise NotImplementedError()` with your code.")
+        lines = ["\u2717 " + text]
     else:
-        lines = [f"\u2717 Check failed: {value}"]
+        lines = ["\u2717 " + _i18n.format_message("Check failed: {message}", message=value)]
     if cells:
         label, code = cells[-1]
         lines.append(f"  {label}: {code.strip()}" if code.strip() else f"  {label}")
@@ -377,7 +391,7 @@ def _say_passed(result: Any) -> None:
     """After a test cell (one that imports course.checks) runs without error, say so on stdout."""
     raw = getattr(getattr(result, "info", None), "raw_cell", "") or ""
     if getattr(result, "success", False) and "from course.checks import" in raw and "check_" in raw.split("import", 1)[1]:
-        print("\u2713 These checks pass. Hidden checks run when your work is graded, on other inputs and every device.")
+        print("\u2713 " + _i18n.gettext("These checks pass. Hidden checks run when your work is graded, on other inputs and every device."))
 
 
 _install_short_tracebacks()

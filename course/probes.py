@@ -31,6 +31,7 @@ import torch
 import torch.utils.data
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
+from course import i18n as _i18n
 from course.checks import CheckFailed
 
 
@@ -85,6 +86,10 @@ def _build() -> dict[str, Any]:
     _range = range
     _min = min
 
+    # Messages in the learner's language (course.i18n.use): a template and its fields.
+    _msg = _i18n.format_message
+    _tr = _i18n.gettext
+
     def _fail(message: str) -> None:
         raise _CheckFailed(message)
 
@@ -108,7 +113,7 @@ def _build() -> dict[str, Any]:
 
         def __init__(self, module: Any, name: str = "the model") -> None:
             if not _isinstance(module, _Module):
-                _fail(f"{name} should be a torch.nn.Module, but it is a {_type(module).__name__}.")
+                _fail(_msg("{name} should be a torch.nn.Module, but it is a {got}.", name=name, got=_type(module).__name__))
             self.module = module
             self.name = name
             self.calls: list[dict[str, Any]] = []
@@ -139,29 +144,35 @@ def _build() -> dict[str, Any]:
 
         def check_called(self, what: str = "your function") -> None:
             if not self.calls:
-                _fail(f"{what} never called {self.name} (no forward pass was seen). Call the model on the inputs.")
+                _fail(_msg("{what} never called {model} (no forward pass was seen). Call the model on the inputs.", what=what, model=self.name))
 
         def check_inference(self, what: str = "your function") -> None:
             """Every forward call ran in eval mode with gradient tracking off."""
             self.check_called(what)
             if any(c["grad_enabled"] for c in self.calls):
                 _fail(
-                    f"{what} ran {self.name} with gradient tracking on. Inference should build no graph: "
-                    "wrap it in `with torch.no_grad():` (or torch.inference_mode())."
+                    _msg(
+                        "{what} ran {model} with gradient tracking on. Inference should build no graph: "
+                        "wrap it in `with torch.no_grad():` (or torch.inference_mode()).",
+                        what=what, model=self.name,
+                    )
                 )
             if any(c["training"] for c in self.calls):
                 _fail(
-                    f"{what} ran {self.name} in training mode. Call model.eval() before inference, so that "
-                    "layers such as Dropout and BatchNorm behave as they should at test time."
+                    _msg(
+                        "{what} ran {model} in training mode. Call model.eval() before inference, so that "
+                        "layers such as Dropout and BatchNorm behave as they should at test time.",
+                        what=what, model=self.name,
+                    )
                 )
 
         def check_training(self, what: str = "your function") -> None:
             """Every forward call ran in train mode with gradient tracking on."""
             self.check_called(what)
             if any(not c["grad_enabled"] for c in self.calls):
-                _fail(f"{what} ran {self.name} with gradient tracking off during training: no gradient can flow back.")
+                _fail(_msg("{what} ran {model} with gradient tracking off during training: no gradient can flow back.", what=what, model=self.name))
             if any(not c["training"] for c in self.calls):
-                _fail(f"{what} trained {self.name} in eval mode. Call model.train() before the training steps.")
+                _fail(_msg("{what} trained {model} in eval mode. Call model.train() before the training steps.", what=what, model=self.name))
 
     # --- optimizer steps, seen from a global hook -------------------------------------------
 
@@ -200,14 +211,14 @@ def _build() -> dict[str, Any]:
         def check_steps(self, expected: int | None = None, kind: str | None = None, what: str = "your function") -> None:
             """Exactly ``expected`` steps (when given), all by a ``kind`` optimizer (when given)."""
             if expected is not None and _len(self.steps) != expected:
-                more = " Did you call optimizer.step() once per batch, for every batch and every epoch?"
-                _fail(f"{what} should make {expected} optimizer step(s), but it made {_len(self.steps)}.{more}")
+                more = _tr(" Did you call optimizer.step() once per batch, for every batch and every epoch?")
+                _fail(_msg("{what} should make {expected} optimizer step(s), but it made {got}.{more}", what=what, expected=expected, got=_len(self.steps), more=more))
             if expected is None and not self.steps:
-                _fail(f"{what} never called optimizer.step(): the parameters were not updated by an optimizer.")
+                _fail(_msg("{what} never called optimizer.step(): the parameters were not updated by an optimizer.", what=what))
             if kind is not None:
                 other = [k for k in self.kinds if k != kind]
                 if other:
-                    _fail(f"{what} should update the parameters with torch.optim.{kind}, but it used {', '.join(other)}.")
+                    _fail(_msg("{what} should update the parameters with torch.optim.{kind}, but it used {other}.", what=what, kind=kind, other=", ".join(other)))
 
     # --- the caller's objects are left as they were -------------------------------------------
 
@@ -251,25 +262,28 @@ def _build() -> dict[str, Any]:
                 if snap[0] == "tensor":
                     if not _same(_t_detach(value), snap[1]):
                         _fail(
-                            f"your function changed the caller's tensor `{key}` in place. Leave inputs as they were: "
-                            "work on a copy (x.clone()) or use out-of-place operations (x + 1, not x += 1 or x.add_(1))."
+                            _msg(
+                                "your function changed the caller's tensor `{key}` in place. Leave inputs as they were: "
+                                "work on a copy (x.clone()) or use out-of-place operations (x + 1, not x += 1 or x.add_(1)).",
+                                key=key,
+                            )
                         )
                     if _t_requires_grad(value) != snap[2]:
-                        _fail(f"your function changed `{key}.requires_grad`; leave the caller's tensor as it was.")
+                        _fail(_msg("your function changed `{key}.requires_grad`; leave the caller's tensor as it was.", key=key))
                     grad = _t_grad(value)
                     if (grad is None) != (snap[3] is None) or (grad is not None and not _same(grad, snap[3])):
-                        _fail(f"your function changed `{key}.grad`; it should not touch the caller's gradients.")
+                        _fail(_msg("your function changed `{key}.grad`; it should not touch the caller's gradients.", key=key))
                 elif snap[0] == "module":
                     now = {k: _t_detach(v) for k, v in _module_state_dict(value).items()}
                     if _sorted(now) != _sorted(snap[1]) or any(not _same(now[k], snap[1][k]) for k in now):
-                        _fail(f"your function changed the weights of the caller's model `{key}`. Work on a copy.")
+                        _fail(_msg("your function changed the weights of the caller's model `{key}`. Work on a copy.", key=key))
                     if _module_training(value) != snap[2]:
-                        _fail(f"your function left the caller's model `{key}` in another mode (train/eval) than it found it.")
+                        _fail(_msg("your function left the caller's model `{key}` in another mode (train/eval) than it found it.", key=key))
                 elif snap[0] == "array":
                     import numpy as np
 
                     if value.shape != snap[1].shape or not np.array_equal(value, snap[1], equal_nan=True):
-                        _fail(f"your function changed the caller's array `{key}` in place. Work on a copy.")
+                        _fail(_msg("your function changed the caller's array `{key}` in place. Work on a copy.", key=key))
 
     # --- storage ------------------------------------------------------------------------------
 
@@ -283,7 +297,7 @@ def _build() -> dict[str, Any]:
             while base.base is not None and _isinstance(base.base, np.ndarray):
                 base = base.base
             return base.__array_interface__["data"][0]
-        _fail(f"expected a tensor or a NumPy array, but got a {_type(x).__name__}.")
+        _fail(_msg("expected a tensor or a NumPy array, but got a {got}.", got=_type(x).__name__))
         return 0
 
     def shares_storage(a: Any, b: Any) -> bool:
@@ -303,38 +317,44 @@ def _build() -> dict[str, Any]:
     def check_shares_storage(result: Any, source: Any, name: str = "result", why: str = "") -> None:
         """``result`` must be a view of (share memory with) ``source``."""
         if not shares_storage(result, source):
-            _fail(f"{name} should share memory with its input (a view, or the input changed in place), but it is a copy.{why}")
+            _fail(_msg("{name} should share memory with its input (a view, or the input changed in place), but it is a copy.{why}", name=name, why=why))
 
     def check_fresh_storage(result: Any, source: Any, name: str = "result", why: str = "") -> None:
         """``result`` must be a copy: writing to it must not change ``source``."""
         if shares_storage(result, source):
-            _fail(f"{name} shares memory with its input, so changing one changes the other; return a copy.{why}")
+            _fail(_msg("{name} shares memory with its input, so changing one changes the other; return a copy.{why}", name=name, why=why))
 
     # --- what a classifier returns ------------------------------------------------------------
 
     def check_logits(out: Any, name: str = "the model's output") -> None:
         """Raw scores of shape (N, C): not probabilities, not passed through a final ReLU."""
         if not _isinstance(out, _Tensor) or _t_dim(out) != 2:
-            _fail(f"{name} should be a tensor of logits of shape (N, C).")
+            _fail(_msg("{name} should be a tensor of logits of shape (N, C).", name=name))
         x = _t_to(_t_detach(out), dtype=_float64)
         rows = _t_sum(x, 1)
         if _int(_t_size(x)[1]) > 1 and _t_item(_t_all(_t_ge(x, 0))) and _t_item(_t_all(_t_lt(_t_abs(_t_sub(rows, 1)), 1e-4))):
             _fail(
-                f"every row of {name} is non-negative and sums to 1: these are probabilities. Return raw logits; "
-                "nn.CrossEntropyLoss (and argmax) work on logits, and applying softmax twice distorts the loss."
+                _msg(
+                    "every row of {name} is non-negative and sums to 1: these are probabilities. Return raw logits; "
+                    "nn.CrossEntropyLoss (and argmax) work on logits, and applying softmax twice distorts the loss.",
+                    name=name,
+                )
             )
         if _t_item(_t_all(_t_ge(x, 0))) and _int(x.numel()) >= 8:
             _fail(
-                f"{name} has no negative value at all, as if clipped by a ReLU after the last layer. Logits can be "
-                "negative: end the model with the last Linear layer."
+                _msg(
+                    "{name} has no negative value at all, as if clipped by a ReLU after the last layer. Logits can be "
+                    "negative: end the model with the last Linear layer.",
+                    name=name,
+                )
             )
 
     def check_detached(t: Any, name: str = "result") -> None:
         """A result that carries no autograd graph."""
         if not _isinstance(t, _Tensor):
-            _fail(f"{name} should be a tensor, but it is a {_type(t).__name__}.")
+            _fail(_msg("{name} should be a tensor, but it is a {got}.", name=name, got=_type(t).__name__))
         if _t_requires_grad(t) or _t_grad_fn(t) is not None:
-            _fail(f"{name} still tracks gradients (requires_grad=True). Compute it under torch.no_grad() or call .detach().")
+            _fail(_msg("{name} still tracks gradients (requires_grad=True). Compute it under torch.no_grad() or call .detach().", name=name))
 
     # --- what a DataLoader asked for ----------------------------------------------------------
 

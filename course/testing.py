@@ -252,17 +252,33 @@ class AssignmentCheck:
 
 
 def check_assignment(
-    assignment: str, root: Path | None = None, timeout: int = 120, only: str | None = None
+    assignment: str,
+    root: Path | None = None,
+    timeout: int = 120,
+    only: str | None = None,
+    lang: str = "en",
+    per_cell: int | None = None,
 ) -> AssignmentCheck:
     """Run the reference solution, then every known-wrong variant and correct alternative, in one kernel.
 
     ``only`` restricts the variants to one solution grade_id (for authors iterating on one exercise).
+    ``lang`` runs the assignment's translation (course.i18n) with the same banks; ``per_cell``
+    keeps the first N known-wrong solutions of each cell.
     """
     root = root or repo_root() or Path.cwd()
     path = root / "source" / assignment / f"{assignment}.ipynb"
-    nb = nbformat.read(str(path), as_version=4)
+    if lang != "en":
+        from course import i18n
+
+        nb = nbformat.from_dict(i18n.build_notebook(root, lang, f"source/{assignment}", path))
+    else:
+        nb = nbformat.read(str(path), as_version=4)
     wrong = load_wrong(assignment, root)
     right = load_right(assignment, root)
+    counts = ({k: len(v) for k, v in wrong.items()}, {k: len(v) for k, v in right.items()})
+    if per_cell is not None:  # a sample: the first known-wrong solutions of each cell, no alternatives
+        wrong = {k: v[:per_cell] for k, v in wrong.items()}
+        right = {}
     reference = NotebookRun(str(path))
     alternatives: list[VariantResult] = []
     variants: list[VariantResult] = []
@@ -315,8 +331,8 @@ def check_assignment(
                     errors = {tid: r.error or r.stderr for tid, r in results.items() if not r.ok}
                     alternatives.append(VariantResult(sid, why, list(errors), "", True, errors))
                     kernel.run(solutions[sid], sid, sid)  # put the reference back
-    missing = {sid: len(wrong.get(sid, [])) for sid in solutions if len(wrong.get(sid, [])) < MIN_WRONG}
-    missing_right = {sid: len(right.get(sid, [])) for sid in solutions if len(right.get(sid, [])) < MIN_RIGHT}
+    missing = {sid: counts[0].get(sid, 0) for sid in solutions if counts[0].get(sid, 0) < MIN_WRONG}
+    missing_right = {sid: counts[1].get(sid, 0) for sid in solutions if counts[1].get(sid, 0) < MIN_RIGHT}
     if only is not None:
         missing = {k: v for k, v in missing.items() if k == only}
         missing_right = {k: v for k, v in missing_right.items() if k == only}
@@ -329,12 +345,13 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("check", help="reference passes, known-wrong solutions fail their own cell")
     c.add_argument("assignment")
     c.add_argument("--only", metavar="GRADE_ID", help="check the variants of one solution cell only")
+    c.add_argument("--lang", default="en", help="check the assignment's translation (zh_CN) with the same banks")
     lec = sub.add_parser("lecture", help="run a lecture notebook and report errors and stderr")
     lec.add_argument("paths", nargs="+")
     args = parser.parse_args(argv)
     ok = True
     if args.cmd == "check":
-        result = check_assignment(args.assignment, only=args.only)
+        result = check_assignment(args.assignment, only=args.only, lang=args.lang)
         print(result.summary())
         ok = result.ok
     else:

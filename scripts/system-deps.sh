@@ -4,9 +4,10 @@
 #   bubblewrap  the sandbox around grading kernels
 #   postgresql  a real server gradebook for the parallel-grading tests
 #   nodejs npm  JupyterHub's proxy (configurable-http-proxy, from npm) for `make hub`
+#   fonts-wqy-microhei  a Chinese font, so the browser shows the Chinese edition (not empty boxes)
 # Idempotent: packages already there are not fetched again.
 set -euo pipefail
-PACKAGES=(chromium bubblewrap postgresql)
+PACKAGES=(chromium bubblewrap postgresql fonts-wqy-microhei)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

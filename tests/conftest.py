@@ -13,7 +13,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 def assignments() -> list[str]:
     src = ROOT / "source"
-    return sorted(p.name for p in src.iterdir() if (p / f"{p.name}.ipynb").is_file()) if src.is_dir() else []
+    # the English sources; source/NN_topic_zh_CN/ is built from them (course release --lang zh_CN)
+    return sorted(p.name for p in src.iterdir() if (p / f"{p.name}.ipynb").is_file() and not p.name.endswith("_zh_CN")) if src.is_dir() else []
 
 
 def lectures() -> list[Path]:

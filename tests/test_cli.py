@@ -149,6 +149,7 @@ def test_no_command_prints_help(tmp_path: Path) -> None:
 
 def test_doctor_reports_every_check() -> None:
     proc = run(ROOT, "doctor")
-    for what in ("torch", "torchvision", "nbgrader", "device", "data", "nbgrader lab extension", "gradebook", "grading sandbox"):
+    for what in ("torch", "torchvision", "nbgrader", "device", "data", "nbgrader lab extension", "gradebook", "grading sandbox",
+                 "kernel provisioner"):
         assert what in proc.stdout
     assert "2.14.1" in proc.stdout

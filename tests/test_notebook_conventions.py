@@ -13,7 +13,7 @@ from conftest import ROOT, assignments, lectures
 from course.notebooks import graded_cells, problems
 from course.testing import load_wrong
 
-ALL_NOTEBOOKS = lectures() + sorted(ROOT.glob("source/*/*.ipynb")) + sorted(ROOT.glob("release/*/*.ipynb"))
+ALL_NOTEBOOKS = [p for p in lectures() + sorted(ROOT.glob("source/*/*.ipynb")) + sorted(ROOT.glob("release/*/*.ipynb")) if not p.parent.name.endswith("_zh_CN")]
 LEGACY = {
     "Variable(": "torch.autograd.Variable is gone: tensors carry requires_grad",
     ".next()": "use next(iter(loader))",

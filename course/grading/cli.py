@@ -23,6 +23,8 @@ def _cmd_release(course: Course, args: argparse.Namespace) -> int:
         raise CourseError("source/ holds no assignments (expected source/NN_topic/NN_topic.ipynb)")
     for name in names:
         course.require_assignment(name)
+    if args.lang != "en":
+        names = [_translated(course, name, args.lang) for name in names]
     for name in names:
         print(release(course, name, verify=not args.no_verify, force=args.force), flush=True)
         if args.exchange:
@@ -36,9 +38,36 @@ def _cmd_release(course: Course, args: argparse.Namespace) -> int:
     return 0
 
 
+def _translated(course: Course, assignment: str, lang: str) -> str:
+    """Build source/ASSIGNMENT_LANG from the English source and its catalogue; return its name."""
+    from course import i18n
+
+    if i18n.is_translated_assignment(assignment):
+        return assignment
+    try:
+        path = i18n.build_assignment(course.root, assignment, lang)
+    except i18n.TranslationError as err:
+        raise CourseError(str(err)) from None
+    missing = [p for p in i18n.problems(course.root, lang) if p.startswith(f"source/{assignment}")]
+    if missing:
+        print(f"{assignment}: {len(missing)} text(s) not translated yet, shown in English (course i18n check)", flush=True)
+    print(f"{assignment}: {i18n.LANGUAGES[lang]} edition built in {path.parent.relative_to(course.root)}/", flush=True)
+    return path.parent.name
+
+
 def _cmd_start(course: Course, args: argparse.Namespace) -> int:
     from course.grading.release import start
 
+    if args.lang != "en":
+        from course import i18n
+        from course.grading.release import release
+
+        if not i18n.is_translated_assignment(args.assignment):
+            course.require_assignment(args.assignment)
+            name = i18n.translated_assignment(args.assignment, args.lang)
+            if not (course.root / "release" / name).is_dir():  # learning alone: build and release it first
+                print(release(course, _translated(course, args.assignment, args.lang)), flush=True)
+            args.assignment = name
     dest = start(course, args.assignment)
     rel = dest.relative_to(course.root) if dest.is_relative_to(course.root) else dest
     print(f"your copy of {args.assignment}: {rel}/{args.assignment}.ipynb — work there; no course command overwrites it")
@@ -180,6 +209,25 @@ def _cmd_hub(course: Course, args: argparse.Namespace) -> int:
     return 0
 
 
+def _languages() -> list[str]:
+    from course.i18n import LANGUAGES
+
+    return sorted(LANGUAGES)
+
+
+def _default_lang() -> str:
+    import os
+
+    lang = os.environ.get("COURSE_LANG", "en")
+    return lang if lang in _languages() else "en"
+
+
+def _cmd_i18n(course: Course, args: argparse.Namespace) -> int:
+    from course import i18n
+
+    return i18n.main([args.action, "--lang", args.lang, *([args.name] if args.name else []), *([args.file] if args.file else [])], root=course.root)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Release, grade and report the PyTorch course (over nbgrader).")
     parser.add_argument("--root", help="the course directory (default: found from the current directory)")
@@ -191,10 +239,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace a release notebook someone edited (a backup is kept)")
     p.add_argument("--exchange", action="store_true", help="also hand it out through the exchange (Assignments tab)")
     p.add_argument("--due", metavar="'YYYY-MM-DD HH:MM'", help="due date (local time); late submissions get nbgrader's late penalty")
+    p.add_argument(
+        "--lang", default=_default_lang(), choices=["en", *_languages()],
+        help="release the assignment in this language, as NN_topic_LANG (default: COURSE_LANG, else en)",
+    )
     p.set_defaults(run=_cmd_release)
 
     p = sub.add_parser("start", help="copy a released assignment into work/NN_topic/ to work on it")
     p.add_argument("assignment")
+    p.add_argument("--lang", default=_default_lang(), choices=["en", *_languages()], help="the assignment's edition in this language")
     p.set_defaults(run=_cmd_start)
 
     p = sub.add_parser("roster", help="import a class roster CSV (id, first_name, last_name, email, lms_user_id)")
@@ -245,6 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ip", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.set_defaults(run=_cmd_hub)
+
+    p = sub.add_parser("i18n", help="translations: update the catalogues, build the translated lectures, check them")
+    p.add_argument("action", choices=["update", "build", "check", "sizes", "export", "import"])
+    p.add_argument("--lang", default="zh_CN", choices=_languages())
+    p.add_argument("name", nargs="?", help="export/import: a catalogue, e.g. source/01_tensors")
+    p.add_argument("file", nargs="?", help="import: a JSON list of {context, id, string}")
+    p.set_defaults(run=_cmd_i18n)
 
     p = sub.add_parser("demo", help="release, simulate three students per assignment, grade, report")
     p.add_argument("--students", type=int, help="instead: a simulated class of N students with realistic mistakes")

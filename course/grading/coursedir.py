@@ -149,6 +149,11 @@ class Course:
         return out
 
 
+def coursedir_of(preprocessor: Any) -> Any:
+    """The ``CourseDirectory`` of the nbgrader converter running ``preprocessor`` (None outside one)."""
+    return getattr(getattr(preprocessor.parent, "parent", None), "coursedir", None)
+
+
 def _find_root(start: Path) -> Path | None:
     for candidate in [start, *start.parents]:
         if (candidate / "nbgrader_config.py").is_file() and (candidate / "source").is_dir():

@@ -69,6 +69,10 @@ def checks(course: Course) -> list[tuple[str, bool, str]]:
     required = sandbox.mode() == "required"
     # Unsandboxed grading still works (macOS, containers without user namespaces): a warning, not a failure.
     rows.append(("grading sandbox", box.available or not required, f"{box.describe()}; {box.explain()}"))
+    registered = sandbox.provisioner_registered()
+    rows.append(("kernel provisioner", registered,
+                 f"{sandbox.PROVISIONER} registered: grading kernels start through it" if registered else
+                 f"{sandbox.PROVISIONER} is not registered, so nothing can be graded: run `make setup` (or pip install -e .)"))
     assignments = course.assignments()
     missing = [a for a in assignments if not course.release_notebook(a).is_file()]
     rows.append(("assignments", not missing, f"{len(assignments)} in source/" + (f"; not released: {', '.join(missing)}" if missing else ", all released")))

@@ -14,7 +14,7 @@ notebook, a notebook of another assignment. nbgrader would drop such a student f
   cells are put back where they belong.
 
 What they found travels in the notebook's metadata (``course_grading``) to the grading
-preprocessor, which turns it into flags with ``review_marks``.
+preprocessor, which turns it into flags for the reviewer with ``review_marks``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import OverwriteCells
 
 from course.grading import protocol
+from course.grading.coursedir import coursedir_of
 
 META = "course_grading"
 
@@ -130,8 +131,6 @@ def source_grade_ids(coursedir: Any, assignment: str | None, notebook: str) -> l
         return []
     path = Path(coursedir.format_path(coursedir.source_directory, ".", assignment)) / f"{notebook}.ipynb"
     try:
-        import nbformat
-
         src = nbformat.read(str(path), as_version=4)
     except Exception:  # noqa: BLE001
         return []
@@ -187,7 +186,7 @@ class SafeOverwriteCells(OverwriteCells):
         with self.gradebook:
             nb, resources = super(OverwriteCells, self).preprocess(nb, resources)
             restored = self._restore_missing(nb, resources)
-        marks = nb.metadata.setdefault("course_grading", {})
+        marks = nb.metadata.setdefault(META, {})
         if self._edited:
             marks["edited"] = self._edited
         if self._foreign:
@@ -197,7 +196,7 @@ class SafeOverwriteCells(OverwriteCells):
         if duplicates:
             marks["duplicates"] = duplicates
         if not marks:
-            del nb.metadata["course_grading"]
+            del nb.metadata[META]
         return nb, resources
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, cell_index: int) -> tuple[NotebookNode, Any]:
@@ -234,10 +233,6 @@ class SafeOverwriteCells(OverwriteCells):
             md.pop("points", None)
         return super().preprocess_cell(cell, resources, cell_index)
 
-    def _source_order(self, resources: Any) -> list[str]:
-        coursedir = getattr(getattr(self.parent, "parent", None), "coursedir", None)
-        return source_grade_ids(coursedir, self.assignment_id, self.notebook_id)
-
     def _restore_missing(self, nb: NotebookNode, resources: Any) -> list[str]:
         source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
         grade_cells = {c.name: c for c in source_nb.grade_cells}
@@ -247,7 +242,7 @@ class SafeOverwriteCells(OverwriteCells):
         missing = [name for name in wanted if name not in present]
         if not missing:
             return []
-        order = self._source_order(resources) or sorted(wanted)
+        order = source_grade_ids(coursedir_of(self), self.assignment_id, self.notebook_id) or sorted(wanted)
         restored = []
         for name in [n for n in order if n in missing] + [n for n in missing if n not in order]:
             sc = wanted[name]

@@ -1,6 +1,7 @@
 """What the grader and the guard (and the rest of the grading code) agree on, in one place.
 
-The channel between grader and guard (``execute.py`` outside the kernel, ``guard.py`` inside):
+The channel between grader and guard (``kernel.py`` and ``execute.py`` outside the kernel,
+``guard.py`` inside):
 
 - environment: the guard reads its one-time key from the file named by :data:`KEY_FILE_ENV`
   (and deletes it), writes its answers to the descriptor :data:`FD_ENV`, and treats code from
@@ -9,7 +10,8 @@ The channel between grader and guard (``execute.py`` outside the kernel, ``guard
   constant starting with :data:`PAYLOAD_PREFIX` and holding a signed JSON body whose source is
   sealed (:func:`channel`); the guard runs it under a file name starting with
   :data:`TEST_FILE_PREFIX` or :data:`LOCKED_FILE_PREFIX`;
-- answers: one signed JSON line per request (``<hmac> <json>``);
+- answers: one signed JSON line per request (``<hmac> <json>``); the guard reads a request
+  with :func:`request_reader`;
 - hidden tests: the lines between :data:`HIDDEN_BEGIN` and :data:`HIDDEN_END` (:func:`visible_part`).
 
 Only the standard library is used: the guard imports this module inside the kernel, and
@@ -81,6 +83,35 @@ def request(key: bytes, nonce: str, action: str, name: str, source: str) -> str:
     body = json.dumps({"n": nonce, "a": action, "name": name, "src": seal(nonce, source)})
     text = f"{PAYLOAD_PREFIX}{sign(body)} {body}"
     return f"__course_guard__ = {text!r}\ndel __course_guard__\n"
+
+
+class ForgedRequest(ValueError):
+    """A request whose signature is not the key's."""
+
+
+def request_reader(key: bytes) -> Callable[[str], tuple[str, str, str, str]]:
+    """The guard's side of :func:`request`, with every tool it uses captured now.
+
+    ``read(text)`` takes the string constant of a request cell and returns ``(nonce, action,
+    name, source)``, the source unsealed; it raises :class:`ForgedRequest` when the signature
+    is not the key's, and ValueError when the text is no request at all.
+    """
+    sign, _seal, unseal = channel(key)
+    _len, _loads, _compare, _ValueError, _Forged = len, json.loads, hmac.compare_digest, ValueError, ForgedRequest
+    prefix = PAYLOAD_PREFIX
+
+    def read(text: str) -> tuple[str, str, str, str]:
+        if not text.startswith(prefix) or " " not in text:
+            raise _ValueError("not a request")
+        mac, body = text[_len(prefix):].split(" ", 1)
+        if not _compare(mac, sign(body)):
+            raise _Forged("bad signature")
+        req = _loads(body)
+        nonce = req.get("n", "")
+        source = req.get("src") or ""
+        return nonce, req.get("a"), req.get("name", ""), unseal(nonce, source) if source else source
+
+    return read
 
 
 def visible_part(source: str, begin: str = HIDDEN_BEGIN, end: str = HIDDEN_END) -> list[str]:

@@ -24,19 +24,20 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from course.grading.protocol import HIDDEN_BEGIN, HIDDEN_END, TEST_FILE_PREFIX
+from course.i18n import N_, format_in, notebook_language
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 NOTICE_ID = "course-grading-notice"
 FRIENDLY = {
     "CheckFailed": "{evalue}",
-    "CellTimeoutError": "This test took longer than the time limit and was stopped: is there an endless loop, "
-                        "or a very slow step, in your code?",
+    "CellTimeoutError": N_("This test took longer than the time limit and was stopped: is there an endless loop, "
+                           "or a very slow step, in your code?"),
     "KernelDied": "{evalue}",
     "NotRun": "{evalue}",
     "GraderError": "{evalue}",
     "GuardViolation": "{evalue}",
-    "NotImplementedError": "Your function still raises NotImplementedError: replace the stub with your code.",
-    "KeyboardInterrupt": "This test was interrupted (it ran past its time limit).",
+    "NotImplementedError": N_("Your function still raises NotImplementedError: replace the stub with your code."),
+    "KeyboardInterrupt": N_("This test was interrupted (it ran past its time limit)."),
 }
 
 
@@ -46,6 +47,7 @@ class HideHiddenTests(NbGraderPreprocessor):
 
     def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
         nb.cells = [c for c in nb.cells if c.get("id") != NOTICE_ID]
+        self._lang = notebook_language(nb)  # feedback in the language the assignment was released in
         # Every line of every hidden test, to scrub from any output (a learner's cell may print them).
         self._hidden: list[str] = []
         for cell in nb.cells:
@@ -99,7 +101,7 @@ class HideHiddenTests(NbGraderPreprocessor):
                 inside = True
                 count += 1
                 indent = line[: len(line) - len(line.lstrip())]
-                kept.append(f"{indent}# (hidden tests: they run when your work is graded, on inputs you have not seen)")
+                kept.append(indent + "# " + self._in("(hidden tests: they run when your work is graded, on inputs you have not seen)"))
                 continue
             if self.end in line:
                 inside = False
@@ -108,6 +110,10 @@ class HideHiddenTests(NbGraderPreprocessor):
         cell.source = "\n".join(kept)
         return [h.strip() for h in hidden if len(h.strip()) > 8]
 
+    def _in(self, template: str, **fields: Any) -> str:
+        """A message of the feedback in the notebook's language (course.i18n)."""
+        return format_in(getattr(self, "_lang", "en"), template, **fields)
+
     def _explain(
         self, out: NotebookNode, test: str, hidden_lines: list[str], hidden: bool = False, calling: list[str] | None = None
     ) -> NotebookNode:
@@ -115,20 +121,24 @@ class HideHiddenTests(NbGraderPreprocessor):
         evalue = ANSI.sub("", str(out.get("evalue", "")))
         template = FRIENDLY.get(ename)
         if template is not None:
-            message = template.format(evalue=evalue)
+            message = self._in(template, evalue=evalue)
         elif evalue:
             message = f"{ename}: {evalue}"
         else:
-            message = f"{ename} (a check failed without a message)"
+            message = self._in("{ename} (a check failed without a message)", ename=ename)
         where = _learner_frame(out.get("traceback", []))
         if hidden:
-            called = f", calling your {', '.join(f'{n}()' for n in calling)}" if calling else ""
-            message = f"A hidden check failed (one that runs on inputs you have not seen{called}): {message}"
-            text = f"{test} failed a hidden check (one that runs on inputs you have not seen{called}): {_scrub(message.split('): ', 1)[1], hidden_lines)}"
+            called = self._in(", calling your {names}", names=", ".join(f"{n}()" for n in calling)) if calling else ""
+            inner = message
+            message = self._in("A hidden check failed (one that runs on inputs you have not seen{called}): {message}", called=called, message=inner)
+            text = self._in(
+                "{test} failed a hidden check (one that runs on inputs you have not seen{called}): {message}",
+                test=test, called=called, message=_scrub(inner, hidden_lines),
+            )
         else:
-            text = f"{test} failed: {_scrub(message, hidden_lines)}"
+            text = self._in("{test} failed: {message}", test=test, message=_scrub(message, hidden_lines))
         if where:
-            text += f"\n(the error was raised in your code: {where})"
+            text += "\n" + self._in("(the error was raised in your code: {where})", where=where)
         return new_output("error", ename=ename, evalue=_scrub(message, hidden_lines), traceback=[text])
 
 

@@ -18,6 +18,10 @@ inside ``bwrap`` with
 Where none of this can be had (macOS, a container without user namespaces, no ``bwrap``)
 grading still works, unsandboxed, and says so once. ``COURSE_SANDBOX=off`` turns the
 sandbox off; ``COURSE_SANDBOX=required`` refuses to grade without one.
+
+Kernels get all this from :class:`SandboxProvisioner`, a jupyter_client kernel provisioner
+registered by the package's entry point ``course-sandbox`` (``pyproject.toml``); the grader
+names it in the kernel spec of each grading kernel (``kernel.py``).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Dict, List, Unicode
 
@@ -443,12 +447,27 @@ def describe_exit(code: int | None) -> str:
     return f"the kernel exited with status {code} (the code called os._exit({code}) or sys.exit from a thread, or crashed)"
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels start inside the sandbox (or, failing that, plainly but limited).
+PROVISIONER = "course-sandbox"  # the entry point (pyproject.toml) naming SandboxProvisioner
 
-    The grading preprocessor sets ``scratch`` (the student's scratch folder, whose path becomes
-    the kernel's working directory) and ``visible`` (the instructor's files there that the
-    kernel may read) before starting the kernel.
+
+def provisioner_registered() -> bool:
+    """Whether jupyter_client can find :class:`SandboxProvisioner` by its entry point."""
+    from importlib.metadata import entry_points
+
+    from jupyter_client.provisioning.factory import KernelProvisionerFactory
+
+    return bool(entry_points(group=KernelProvisionerFactory.GROUP_NAME, name=PROVISIONER))
+
+
+class SandboxProvisioner(LocalProvisioner):
+    """A kernel provisioner whose kernels start inside the sandbox (or, failing that, plainly but limited).
+
+    jupyter_client finds it by its entry point (``course-sandbox`` in the group
+    ``jupyter_client.kernel_provisioners``, see ``pyproject.toml``) when a kernel spec names it
+    in ``metadata.kernel_provisioner``; the grader's kernel spec does (``kernel.py``), with the
+    settings below as its ``config``: ``scratch`` (the student's scratch folder, whose path
+    becomes the kernel's working directory), ``visible`` (the instructor's files there that
+    the kernel may read), the limits, and the guard's channel.
     """
 
     scratch = Unicode("", help="the student's scratch folder: the kernel's working directory").tag(config=False)
@@ -461,7 +480,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     _run_dir: str | None = None
     _uid: int | None = None
-    _log: Any = None
+    _log: LogTail | None = None
 
     @property
     def sandboxed(self) -> bool:
@@ -472,7 +491,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         return Limits(**self.limits_overrides)
 
     def kernel_python(self) -> str:
-        """The kernel's interpreter, as ``format_kernel_cmd`` will pick it."""
+        """The kernel's interpreter, as the kernel manager's ``format_kernel_cmd`` will pick it."""
         exe = self.kernel_spec.argv[0] if self.kernel_spec and self.kernel_spec.argv else "python"
         if exe in {"python", f"python{sys.version_info[0]}", "python%i.%i" % sys.version_info[:2]}:
             return sys.executable
@@ -493,13 +512,14 @@ class SandboxedKernelManager(AsyncKernelManager):
             env[protocol.ROOTS_ENV] = os.pathsep.join(guard_roots())
         return env
 
-    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+    async def pre_launch(self, **kw: Any) -> dict[str, Any]:
+        km = self.parent
         # A short private folder for the connection file, the IPC sockets and the one-time key.
         self._run_dir = tempfile.mkdtemp(prefix="cg-", dir="/tmp" if os.path.isdir("/tmp") else None)
-        self.connection_file = os.path.join(self._run_dir, "k.json")
+        km.connection_file = os.path.join(self._run_dir, "k.json")
         if self.sandboxed:
-            self.transport = "ipc"
-            self.ip = os.path.join(self._run_dir, "k")
+            km.transport = "ipc"
+            km.ip = os.path.join(self._run_dir, "k")
             if support().drop_user:
                 self._uid = SANDBOX_UID_BASE + os.getpid() % 1000
                 os.chown(self._run_dir, self._uid, self._uid)
@@ -509,15 +529,36 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["stderr"] = self._log.write_fd
         if self.guard_fd is not None:
             kw["pass_fds"] = (self.guard_fd,)
-        self._env_for_box = self._env()
-        kw["env"] = dict(self._env_for_box)
+        box_env = self._env()
+        kw["env"] = dict(box_env)
         if self.scratch and not self.sandboxed:
             kw["cwd"] = self.scratch
-        return await super()._async_pre_start_kernel(**kw)
+        kw = await super().pre_launch(**kw)  # writes the connection file, formats the command
+        if self._uid is not None and os.path.exists(km.connection_file):
+            os.chown(km.connection_file, self._uid, self._uid)
+        kw["cmd"] = self._wrap(kw["cmd"], box_env)
+        return kw
 
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+    def _wrap(self, cmd: list[str], env: dict[str, str]) -> list[str]:
+        """The kernel's command line started through the limits and, when sandboxed, inside the box."""
+        cmd = limited(cmd, self.limits)
+        if not self.sandboxed:
+            return cmd
+        box = Box(
+            cwd=self.scratch or None,
+            drop_user=support().drop_user,
+            uid=self._uid or SANDBOX_UID_BASE,
+            visible=[v for v in self.visible if os.path.exists(v)],
+            extra_rw=[self._run_dir] if self._run_dir else [],
+            extra_ro=list(self.extra_ro),
+            env=env,
+            limits=self.limits,
+        )
+        return box.wrap(cmd)
+
+    async def launch_kernel(self, cmd: list[str], **kw: Any) -> Any:
         try:
-            await super()._async_launch_kernel(kernel_cmd, **kw)
+            return await super().launch_kernel(cmd, **kw)
         finally:
             if self._log is not None:
                 self._log.close_writer()
@@ -529,53 +570,15 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.chown(self._run_dir, os.geteuid(), os.getegid())
             os.chmod(self._run_dir, 0o755)
 
-    def write_connection_file(self, **kwargs: Any) -> None:  # type: ignore[override]
-        super().write_connection_file(**kwargs)
-        if self._uid is not None and os.path.exists(self.connection_file):
-            os.chown(self.connection_file, self._uid, self._uid)
-
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        cmd = super().format_kernel_cmd(extra_arguments)
-        cmd = limited(cmd, self.limits)
-        if not self.sandboxed:
-            return cmd
-        box = Box(
-            cwd=self.scratch or None,
-            drop_user=support().drop_user,
-            uid=self._uid or SANDBOX_UID_BASE,
-            visible=[v for v in self.visible if os.path.exists(v)],
-            extra_rw=[self._run_dir] if self._run_dir else [],
-            extra_ro=list(self.extra_ro),
-            env=getattr(self, "_env_for_box", {}),
-            limits=self.limits,
-        )
-        return box.wrap(cmd)
-
-    async def _async_interrupt_kernel(self) -> None:
-        # The kernel is not the leader of its process group inside the box: ask it over the
-        # control channel to interrupt itself (ipykernel sends itself SIGINT).
-        if self.sandboxed and self.has_kernel:
-            msg = self.session.msg("interrupt_request", content={})
-            self._connect_control_socket()
-            self.session.send(self._control_socket, msg)
-            return
-        await super()._async_interrupt_kernel()
-
-    interrupt_kernel = _async_interrupt_kernel  # type: ignore[assignment]
-
     def exit_code(self) -> int | None:
-        proc = getattr(self.provisioner, "process", None)
-        if proc is None:
-            return None
-        return proc.poll()
+        """The kernel process's exit status, None while it runs (or when it is gone)."""
+        return self.process.poll() if self.process is not None else None
 
-    def kernel_log_tail(self, limit: int = 2000) -> str:
+    def log_tail(self, limit: int = 2000) -> str:
         return self._log.tail(limit) if self._log is not None else ""
 
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
+    async def cleanup(self, restart: bool = False) -> None:
+        await super().cleanup(restart=restart)
         if self._run_dir and not restart:
             shutil.rmtree(self._run_dir, ignore_errors=True)
             self._run_dir = None
-
-    cleanup_resources = _async_cleanup_resources  # type: ignore[assignment]

@@ -30,7 +30,7 @@ COURSE_ID = "pytorch-course"
 # nbgrader names a submission after the login running the server (nbgrader.utils.get_username)
 STUDENT = get_osusername()
 # What a scratch course needs: the course files a student or instructor works with.
-COURSE_FILES = ["nbgrader_config.py", "jupyter_lab_config.py", "source", "release", "notebooks"]
+COURSE_FILES = ["nbgrader_config.py", "jupyter_lab_config.py", "source", "release", "notebooks", "locale"]
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -181,11 +181,12 @@ def lab_env(course: Path, home: Path, exchange: Path) -> dict[str, str]:
     return env
 
 
-def start_lab(base: Path, startup_s: float = 120) -> LabServer:
-    """Start JupyterLab the way `make lab` does, on a scratch course, a free port and a token."""
+def start_lab(base: Path, startup_s: float = 120, lang: str = "en") -> LabServer:
+    """Start JupyterLab the way `make lab` does (``COURSE_LANG=lang``), on a scratch course, a free port and a token."""
     start = time.perf_counter()
     course, home, exchange = make_scratch_course(base)
     env = lab_env(course, home, exchange)
+    env["COURSE_LANG"] = lang
     log_path = base / "jupyterlab.log"
     token = secrets.token_hex(16)
     last = ""
@@ -297,7 +298,7 @@ def expect(target: Any) -> Any:
     return _expect(target)
 
 
-def wait_kernel_idle(page: Any, timeout_ms: int = KERNEL_START_MS, steady_ms: int = 1000) -> None:
+def wait_kernel_idle(page: Any, timeout_ms: int = KERNEL_START_MS, steady_ms: int = 1000, idle: str = "Idle") -> None:
     """Wait until the status bar has said the kernel is Idle for steady_ms, or a dialog asks something.
 
     A kernel that just started goes idle, busy (answering JupyterLab's first requests), idle;
@@ -305,14 +306,14 @@ def wait_kernel_idle(page: Any, timeout_ms: int = KERNEL_START_MS, steady_ms: in
     """
     page.evaluate("() => { window.__courseIdleSince = null; }")
     page.wait_for_function(
-        """(steady) => {
+        """([steady, idle]) => {
             if (document.querySelector('.jp-Dialog')) return true;
             const bar = document.querySelector('#jp-main-statusbar');
-            if (!bar || !/\\|\\s*Idle/.test(bar.innerText)) { window.__courseIdleSince = null; return false; }
+            if (!bar || !new RegExp('\\|\\s*' + idle).test(bar.innerText)) { window.__courseIdleSince = null; return false; }
             window.__courseIdleSince = window.__courseIdleSince || Date.now();
             return Date.now() - window.__courseIdleSince >= steady;
         }""",
-        arg=steady_ms,
+        arg=[steady_ms, idle],
         timeout=timeout_ms,
         polling=200,
     )
@@ -330,27 +331,29 @@ def menu(page: Any, menu_label: str, item_label: str) -> None:
     page.locator(".lm-Menu .lm-Menu-itemLabel", has_text=exact(item_label)).first.click()
 
 
-def wait_run_finished(page: Any, timeout_ms: int = RUN_MS) -> None:
+def wait_run_finished(page: Any, timeout_ms: int = RUN_MS, idle: str = "Idle") -> None:
     """After Run All: wait until some cell ran, none is queued or running, and the kernel is idle."""
     page.wait_for_function(
-        """() => {
+        """(idle) => {
             const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
             const bar = document.querySelector('#jp-main-statusbar');
-            if (!panel || !bar || !/\\|\\s*Idle/.test(bar.innerText)) return false;
+            if (!panel || !bar || !new RegExp('\\|\\s*' + idle).test(bar.innerText)) return false;
             const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent);
             return prompts.some(p => /\\[\\d+\\]/.test(p)) && !prompts.some(p => p.includes('*'));
         }""",
+        arg=idle,
         timeout=timeout_ms,
         polling=500,
     )
 
 
-def run_all(page: Any, timeout_ms: int = RUN_MS) -> float:
+def run_all(page: Any, timeout_ms: int = RUN_MS, labels: tuple[str, str, str] = ("Run", "Run All Cells", "Idle")) -> float:
+    """Run ▸ Run All Cells, by the menu's words (``labels``: the menu, the item, the kernel's idle state)."""
     start = time.perf_counter()
-    menu(page, "Run", "Run All Cells")
+    menu(page, labels[0], labels[1])
     # the first cell must start before "nothing is running" means "finished"
     page.wait_for_timeout(500)
-    wait_run_finished(page, timeout_ms)
+    wait_run_finished(page, timeout_ms, idle=labels[2])
     return time.perf_counter() - start
 
 

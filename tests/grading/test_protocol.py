@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from course.grading import protocol
 from course.grading.intake import _released
 
@@ -48,3 +50,21 @@ def test_grader_failures_are_found_in_a_log() -> None:
     assert protocol.failure_line(log) == "the guard could not be installed (no key)"
     assert protocol.failure_line("nothing here") is None
 
+
+
+def test_the_guard_reads_back_what_the_grader_requests() -> None:
+    key = b"r" * 32
+    read = protocol.request_reader(key)
+    for action, name, source in (("test", "test_double", "assert f(2) == 4  # é"), ("check", "end", "")):
+        code = protocol.request(key, "n7", action, name, source)
+        text = eval(code.split(" = ", 1)[1].split("\n", 1)[0])  # noqa: S307 - a string literal
+        assert read(text) == ("n7", action, name, source)
+    forged = protocol.request(b"x" * 32, "n8", "test", "t", "pass")
+    with pytest.raises(protocol.ForgedRequest):
+        read(eval(forged.split(" = ", 1)[1].split("\n", 1)[0]))  # noqa: S307
+    mac, body = text[len(protocol.PAYLOAD_PREFIX):].split(" ", 1)
+    with pytest.raises(protocol.ForgedRequest):
+        read(f"{protocol.PAYLOAD_PREFIX}{mac} {body.replace('n7', 'n9')}")
+    for junk in (protocol.PAYLOAD_PREFIX + "no-space", "other: a b"):
+        with pytest.raises(ValueError):
+            read(junk)

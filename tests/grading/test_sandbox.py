@@ -142,3 +142,56 @@ def test_inside_the_box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, switch:
     if os.geteuid() == 0 and switch:
         assert out["uid"] != 0, "the kernel must not run as root"
     assert not (scratch / "scratch.txt").exists(), "writes must stay inside the box"
+
+
+# --- the sandbox as jupyter_client's kernel provisioner --------------------------------------
+
+def test_the_package_registers_the_provisioner_that_the_grader_names() -> None:
+    import tomllib
+
+    from jupyter_client.provisioning import LocalProvisioner
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    group = data["project"]["entry-points"]["jupyter_client.kernel_provisioners"]
+    module, _, name = group[sandbox.PROVISIONER].partition(":")
+    assert module == "course.grading.sandbox" and getattr(sandbox, name) is sandbox.SandboxProvisioner
+    assert issubclass(sandbox.SandboxProvisioner, LocalProvisioner)
+
+
+def test_jupyter_client_builds_the_grading_kernel_through_the_provisioner(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import EntryPoint
+
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning.factory import KernelProvisionerFactory
+
+    from course.grading.kernel import GradingKernelSpecs
+
+    factory = KernelProvisionerFactory.instance()
+    ep = EntryPoint(sandbox.PROVISIONER, "course.grading.sandbox:SandboxProvisioner", factory.GROUP_NAME)
+    monkeypatch.setitem(factory.provisioners, sandbox.PROVISIONER, ep)
+    specs = GradingKernelSpecs(provisioner_config={"scratch": "/nowhere", "limits_overrides": {"memory_mb": 123}},
+                               interrupt_by_message=True)
+    km = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=specs)
+    assert km.kernel_spec.interrupt_mode == "message"  # a sandboxed kernel leads no process group
+    made = factory.create_provisioner_instance("k", km.kernel_spec, parent=km)
+    assert isinstance(made, sandbox.SandboxProvisioner)
+    assert made.scratch == "/nowhere" and made.limits.memory_mb == 123
+
+
+def test_without_the_registered_provisioner_nothing_is_graded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An installation that does not register the entry point must not fall back to a plain kernel."""
+    import importlib.metadata
+
+    import nbformat
+
+    from course.grading.execute import GradingExecute
+    from course.grading.protocol import GraderFailure
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda **kw: [])
+    assert not sandbox.provisioner_registered()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('never run')")])
+    started = []
+    monkeypatch.setattr("course.grading.kernel.GradingKernel.start", lambda self: started.append(1))
+    with pytest.raises(GraderFailure, match="kernel provisioner .* is not registered"):
+        GradingExecute().preprocess(nb, {"metadata": {"path": "."}, "nbgrader": {}})
+    assert not started and not nb.cells[0].outputs

@@ -1,0 +1,757 @@
+"""The grading guard's pieces (course/grading/guard.py), in-process: no kernel, no nbgrader.
+
+The audit hook is never installed here (it could not be removed again): each test builds the
+factories it needs from ``guard.capture`` and calls what they return, with fake frames, a
+fake IPython shell, a scratch module standing in for ``course``, and a pipe for the answers.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import dis
+import gc
+import json
+import os
+import signal
+import sys
+import threading
+import types
+import warnings
+from typing import Any
+
+import pytest
+
+from course.grading import guard, protocol
+
+CELLS = "/cells/"  # where the kernel writes the notebook's cells
+ROOTS = ("/lib/",)  # the Python installation and the course
+COURSE = "/fakecourse/"  # the course package's folder
+HERE = "/work/"  # the working folder
+STUDENT = CELLS + "1234.py"
+LIBRARY = "/lib/python3/json/__init__.py"
+TEST = protocol.TEST_FILE_PREFIX + "test_one>"
+LOCKED = protocol.LOCKED_FILE_PREFIX + "setup>"
+KEY = b"k" * 32
+MODULE = "fakecourse_guard_unit"
+
+COURSE_SOURCE = '''
+def _fail(message):
+    raise AssertionError(message)
+
+def _make():
+    tolerance = 1e-6
+    fail = _fail
+    def check_close(a, b, rtol=1e-5, *, atol=1e-8):
+        if abs(a - b) > atol + rtol * abs(b) + tolerance:
+            fail("far")
+        return True
+    return check_close
+
+def _lazy():
+    def later_value():
+        return later
+    if False:
+        later = 1
+    return later_value
+
+class Probe:
+    def measure(self):
+        return 1
+
+check_close = _make()
+later_value = _lazy()
+limit = 3
+'''
+
+
+def replacement_code() -> types.CodeType:
+    """Code that check_close could run instead (the same free variables): always passes."""
+    fail = tolerance = None
+
+    def check_close(a: Any, b: Any, rtol: Any = 1, *, atol: Any = 1) -> bool:
+        return fail is tolerance
+
+    return check_close.__code__
+
+
+def frame(filename: str, back: Any = None) -> Any:
+    return types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename=filename), f_back=back)
+
+
+def student_function(source: str = "def f():\n    return 1\n", name: str = "f") -> Any:
+    ns: dict = {}
+    exec(compile(source, STUDENT, "exec"), ns)  # noqa: S102 - code "from a notebook cell"
+    return ns[name]
+
+
+@pytest.fixture
+def t() -> types.SimpleNamespace:
+    return guard.capture(cell_dir=CELLS, roots=ROOTS, course_dir=COURSE, here=HERE)
+
+
+@pytest.fixture
+def pipe() -> Any:
+    r, w = os.pipe()
+    yield r, w
+    os.close(r)
+    os.close(w)
+
+
+def read_answers(r: int) -> list[dict]:
+    os.set_blocking(r, False)
+    try:
+        data = os.read(r, 1 << 20)
+    except BlockingIOError:
+        return []
+    sign = protocol.channel(KEY)[0]
+    out = []
+    for line in data.decode().splitlines():
+        mac, body = line.split(" ", 1)
+        assert mac == sign(body), "every answer is signed with the key"
+        out.append(json.loads(body))
+    return out
+
+
+class Guard:
+    """The factories wired as ``guard.build`` wires them, around a scratch module."""
+
+    def __init__(self, t: types.SimpleNamespace, fd: int, shell: Any = None, protect: bool = True) -> None:
+        self.module = types.ModuleType(MODULE)
+        exec(compile(COURSE_SOURCE, COURSE + "checks.py", "exec"), self.module.__dict__)  # noqa: S102
+        sys.modules[MODULE] = self.module
+        t.PROTECTED_MODULES = t.FULLY_PROTECTED = t.TYPE_MODULES = (MODULE,)
+        self.t, self.state, self.shell = t, guard.new_state(), shell
+        self.origin = guard.make_origin(t)
+        self.snapshots = guard.make_snapshots(t, self.state, self.origin, shell)
+        self.pristine = guard.capture_pristine(t, shell, None)
+        if protect:
+            self.snapshots.protected_modules()
+        self.state["seen_modules"] = set(sys.modules)
+        self.note, self.answer = guard.make_reporter(t, self.state, protocol.channel(KEY)[0], fd)
+        self.restore_objects = guard.make_object_restorer(t, self.state, self.origin, self.snapshots.is_code_attr)
+        self.runtime = guard.make_runtime_restorer(t, self.state, self.origin, self.pristine, shell, None, self.note)
+        self.table = guard.make_event_table(t, self.state, self.origin, self.note)
+
+    def close(self) -> None:
+        sys.modules.pop(MODULE, None)
+
+    def fire(self, event: str, *args: Any, caller: Any = None) -> Any:
+        return self.table[event](event, args, caller)
+
+    def pending(self) -> list[str]:
+        return list(self.state["pending"])
+
+
+@pytest.fixture
+def g(t: types.SimpleNamespace, pipe: Any) -> Any:
+    built = Guard(t, pipe[1])
+    yield built
+    built.close()
+
+
+# --- the event table ------------------------------------------------------------------------------
+
+WATCHED = {
+    "sys._getframe", "sys._current_frames", "object.__getattr__", "object.__setattr__", "object.__delattr__",
+    "gc.get_objects", "gc.get_referrers", "gc.get_referents", "code.__new__", "compile", "exec",
+    "sys.settrace", "sys.setprofile", "sys.addaudithook", "open", "os.system", "subprocess.Popen",
+    "os.exec", "os.posix_spawn", "os.fork", "os.forkpty", "os.kill", "os.killpg", "ctypes.dlopen",
+    "ctypes.dlsym", "ctypes.addressof", "ctypes.cdata", "ctypes.cdata/buffer", "ctypes.string_at",
+    "ctypes.wstring_at", "ctypes.call_function", "ctypes.create_string_buffer", "ctypes.PyObj_FromPtr",
+    "function.__new__", "sys.setswitchinterval", "signal.pthread_kill", "sys.monitoring.register_callback",
+}
+
+
+def test_the_table_watches_the_events_the_guard_judges(g: Guard) -> None:
+    # sys.setswitchinterval was watched and never judged: it has no handler now.
+    assert set(g.table) == WATCHED - {"sys.setswitchinterval"}
+
+
+def test_a_grader_request_in_code_about_to_run_is_handed_back(g: Guard) -> None:
+    code = compile(protocol.request(KEY, "n1", "test", "t", "x = 1"), "<ipython-input-1>", "exec")
+    payload = g.fire("exec", code, caller=frame(STUDENT))
+    assert payload.startswith(protocol.PAYLOAD_PREFIX)
+    assert g.pending() == [], "running the grader's own request is not an event"
+
+
+def test_exec_of_the_notebooks_code_and_of_code_from_outside_is_noted(g: Guard) -> None:
+    assert g.fire("exec", compile("x = 1", "<string>", "exec"), caller=frame(STUDENT)) is None
+    assert g.pending() == ["ran code with exec: <string>"]
+    g.fire("exec", compile("x = 1", "/elsewhere/solution.py", "exec"), caller=frame(LIBRARY))
+    assert g.pending()[-1] == "ran code from a file outside the course: /elsewhere/solution.py"
+    for trusted in (CELLS + "9.py", "/lib/python3/x.py", "<frozen os>"):
+        g.fire("exec", compile("x = 1", trusted, "exec"), caller=frame(LIBRARY))
+    g.fire("exec", "not code", caller=frame(STUDENT))
+    assert len(g.pending()) == 2
+
+
+def test_stack_frames_are_refused_to_the_notebook_and_to_walkers_it_calls(g: Guard) -> None:
+    with pytest.raises(PermissionError, match="Looking at stack frames"):
+        g.fire("sys._getframe", 1, caller=frame(STUDENT))
+    assert g.pending() == ["!looked at stack frames: sys._getframe"]
+    g.state["in_test"] = True
+    walker = frame("/lib/python3/inspect.py", back=frame("/lib/python3/inspect.py", back=frame(STUDENT)))
+    with pytest.raises(PermissionError, match="during a test"):
+        g.fire("sys._getframe", 1, caller=walker)
+    assert g.state["during"] == ["inspected the test's stack frames: sys._getframe via inspect.py"]
+    # A library's own use, and a walker called by a library or a test, are not the notebook's.
+    g.fire("sys._getframe", 1, caller=frame(LIBRARY, back=frame(STUDENT)))
+    g.fire("sys._getframe", 1, caller=frame("/lib/python3/traceback.py", back=frame(TEST)))
+    g.fire("sys._getframe", 1, caller=None)
+    assert len(g.pending()) == 2
+
+
+def test_frame_attributes_are_refused_to_the_notebook_only(g: Guard) -> None:
+    tb = object()
+    for attr in ("tb_frame", "gi_frame", "cr_frame", "ag_frame"):
+        with pytest.raises(PermissionError):
+            g.fire("object.__getattr__", tb, attr, caller=frame(STUDENT))
+    g.fire("object.__getattr__", tb, "tb_lineno", caller=frame(STUDENT))
+    g.fire("object.__getattr__", tb, "tb_frame", caller=frame(LIBRARY))
+    g.fire("object.__getattr__", tb, caller=frame(STUDENT))
+    assert g.pending() == [f"!looked at stack frames: {a}" for a in ("tb_frame", "gi_frame", "cr_frame", "ag_frame")]
+
+
+def test_all_threads_frames_are_refused_with_the_notebook_on_the_stack(g: Guard) -> None:
+    with pytest.raises(PermissionError, match="_current_frames"):
+        g.fire("sys._current_frames", caller=frame(LIBRARY, back=frame(STUDENT)))
+    # The search stops at a test's (or a locked cell's) frame: what called the test is not asked.
+    g.fire("sys._current_frames", caller=frame(LIBRARY, back=frame(TEST, back=frame(STUDENT))))
+    g.fire("sys._current_frames", caller=frame(LIBRARY, back=frame(LOCKED, back=frame(STUDENT))))
+    assert g.pending() == ["!inspected the stack frames of all threads: sys._current_frames"]
+
+
+@pytest.mark.parametrize("attr", ["__code__", "__globals__", "__closure__", "__defaults__", "__kwdefaults__"])
+def test_rewriting_a_protected_function_is_refused(g: Guard, attr: str) -> None:
+    fn = g.module.check_close
+    with pytest.raises(PermissionError, match=f"Changing {attr}"):
+        g.fire("object.__setattr__", fn, attr, None, caller=frame(STUDENT))
+    with pytest.raises(PermissionError):
+        g.fire("object.__delattr__", fn, attr, caller=frame(LIBRARY, back=frame(STUDENT)))
+    assert g.pending() == [f"!rewrote a function's code: _make.<locals>.check_close.{attr}"]
+
+
+def test_other_function_writes_are_allowed(g: Guard) -> None:
+    fn = g.module.check_close
+    g.fire("object.__setattr__", fn, "__doc__", "x", caller=frame(STUDENT))
+    g.fire("object.__setattr__", student_function(), "__defaults__", (), caller=frame(STUDENT))
+    # collections.namedtuple sets __defaults__ on a function it has just made, for the notebook.
+    g.fire("object.__setattr__", fn, "__defaults__", (), caller=frame(LIBRARY, back=frame(TEST)))
+    assert g.pending() == []
+
+
+def test_patching_a_protected_class_is_noted_not_refused(g: Guard) -> None:
+    g.fire("object.__setattr__", g.module.Probe, "measure", None, caller=frame(STUDENT))
+    g.fire("object.__setattr__", type("Mine", (), {}), "x", 1, caller=frame(STUDENT))
+    g.fire("object.__setattr__", g.module.Probe, "measure", None, caller=frame(LIBRARY))
+    assert g.pending() == [f"!patched a protected class: {MODULE}.Probe.measure"]
+
+
+@pytest.mark.parametrize("event", ["gc.get_objects", "gc.get_referrers", "gc.get_referents"])
+def test_the_garbage_collector_is_refused(g: Guard, event: str) -> None:
+    with pytest.raises(PermissionError, match=event):
+        g.fire(event, caller=frame(LIBRARY, back=frame(STUDENT)))
+    g.fire(event, caller=frame(LIBRARY))
+    assert g.pending() == [f"!searched the garbage collector's objects: {event}"]
+
+
+def test_ctypes_is_refused_to_the_notebook_and_memory_reads_through_it(g: Guard) -> None:
+    ctypes_file = "/lib/python3/ctypes/__init__.py"
+    with pytest.raises(PermissionError, match="ctypes"):
+        g.fire("ctypes.dlopen", "libc.so.6", caller=frame(STUDENT))
+    with pytest.raises(PermissionError):
+        g.fire("ctypes.string_at", 1, 2, caller=frame(ctypes_file, back=frame("/lib/python3/ctypes/util.py",
+                                                                                back=frame(STUDENT))))
+    g.fire("ctypes.dlopen", "libc.so.6", caller=frame(ctypes_file, back=frame(STUDENT)))  # a library loading
+    g.fire("ctypes.string_at", 1, 2, caller=frame(ctypes_file, back=frame(LIBRARY, back=frame(STUDENT))))
+    assert g.pending() == ["!used ctypes: ctypes.dlopen", "!used ctypes: ctypes.string_at"]
+
+
+def test_building_code_objects_is_refused_to_the_notebook(g: Guard) -> None:
+    with pytest.raises(PermissionError, match="code objects"):
+        g.fire("code.__new__", caller=frame(STUDENT))
+    g.fire("code.__new__", caller=frame(LIBRARY, back=frame(STUDENT)))
+    assert g.pending() == ["!built a code object by hand: types.CodeType / code.replace"]
+
+
+def test_compile_under_a_real_file_name_is_refused_and_at_run_time_noted(g: Guard) -> None:
+    with pytest.raises(PermissionError, match="real file"):
+        g.fire("compile", "x = 1", "/lib/python3/json/__init__.py", caller=frame(LIBRARY, back=frame(STUDENT)))
+    g.fire("compile", b"x = 1", "<string>", caller=frame(STUDENT))  # outside a test: noted
+    g.state["in_test"] = True
+    with pytest.raises(PermissionError, match="exec/eval/compile"):
+        g.fire("compile", "x = 1", None, caller=frame(STUDENT))
+    g.fire("compile", "x = 1", "/real.py", caller=frame(LIBRARY))  # a library, no notebook on the stack
+    g.fire("compile", ast.parse("x = 1"), "/real.py", caller=frame(STUDENT))  # an AST: IPython compiles cells so
+    assert g.pending() == ["!compiled code under a borrowed file name: /lib/python3/json/__init__.py",
+                           "!compiled code at run time (exec/eval/compile): <string>"]
+    assert g.state["during"] == ["compiled code at run time (exec/eval/compile): <string>"]
+
+
+@pytest.mark.parametrize("event", ["sys.settrace", "sys.setprofile", "sys.monitoring.register_callback"])
+def test_tracing_is_refused(g: Guard, event: str) -> None:
+    with pytest.raises(PermissionError, match=event):
+        g.fire(event, None, caller=frame(LIBRARY, back=frame(STUDENT)))
+    g.fire(event, None, caller=frame(LIBRARY))
+    assert g.pending() == [f"!installed a trace or profile function: {event}"]
+
+
+def test_another_audit_hook_is_refused_to_anyone(g: Guard) -> None:
+    with pytest.raises(PermissionError, match="addaudithook"):
+        g.fire("sys.addaudithook", caller=frame(LIBRARY))
+    assert g.pending() == ["!tried to add an audit hook: sys.addaudithook"]
+
+
+def test_opening_memory_is_refused_and_code_files_noted(g: Guard) -> None:
+    with pytest.raises(PermissionError, match="/proc/self/mem"):
+        g.fire("open", b"/proc/self/mem", "rb", 0, caller=frame(LIBRARY))
+    g.fire("open", "helper.py", "w", 0, caller=frame(STUDENT))
+    g.fire("open", HERE + "sub/x.ipynb", None, 0, caller=frame(LIBRARY, back=frame(STUDENT)))
+    g.fire("open", "/srv/source/a.ipynb", "r", 0, caller=frame(STUDENT))
+    g.fire("open", "/lib/python3/os.py", "r", 0, caller=frame(STUDENT))  # the installation's own code
+    g.fire("open", "data.csv", "r", 0, caller=frame(STUDENT))
+    g.fire("open", "x.py", "r", 0, caller=frame(LIBRARY))
+    g.fire("open", 3, "r", 0, caller=frame(STUDENT))
+    assert g.pending() == ["!opened the process's memory: /proc/self/mem", "opened a code file: helper.py (w)",
+                           f"opened a code file: {HERE}sub/x.ipynb (r)",
+                           "!tried to open a code file outside its folder: /srv/source/a.ipynb"]
+
+
+@pytest.mark.parametrize("event,kind", [
+    ("os.system", "started a process"), ("subprocess.Popen", "started a process"), ("os.exec", "started a process"),
+    ("os.posix_spawn", "started a process"), ("os.fork", "started a process"), ("os.forkpty", "started a process"),
+    ("os.kill", "sent a signal"), ("os.killpg", "sent a signal"), ("signal.pthread_kill", "sent a signal"),
+    ("function.__new__", "built a function by hand"),
+])
+def test_processes_signals_and_hand_made_functions_are_noted(g: Guard, event: str, kind: str) -> None:
+    g.fire(event, caller=frame(STUDENT))
+    g.fire(event, caller=frame(LIBRARY, back=frame(STUDENT)))
+    assert len(g.pending()) == 1 and g.pending()[0].startswith(kind + ": ")
+
+
+# --- the hook -------------------------------------------------------------------------------------
+
+def test_the_hook_dispatches_stays_out_of_its_own_way_and_runs_requests(t: types.SimpleNamespace) -> None:
+    state, calls, payloads = guard.new_state(), [], []
+
+    def handler(event: str, args: tuple, caller: Any) -> str | None:
+        calls.append((event, args, caller.f_code.co_name))
+        hook("open", ("nested",))  # the guard's own events are not judged
+        return "payload" if event == "exec" else None
+
+    hook = guard.make_hook(t, state, {"open": handler, "exec": handler}, payloads.append)
+    hook("import", ("x",))
+    hook("open", ("a",))
+    state["busy"] = True
+    hook("open", ("b",))
+    state["busy"] = False
+    hook("exec", ("c",))
+    assert calls == [("open", ("a",), "test_the_hook_dispatches_stays_out_of_its_own_way_and_runs_requests"),
+                     ("exec", ("c",), "test_the_hook_dispatches_stays_out_of_its_own_way_and_runs_requests")]
+    assert payloads == ["payload"]
+
+
+# --- snapshots and restoring ------------------------------------------------------------------------
+
+def test_a_tampered_protected_function_is_put_back(g: Guard) -> None:
+    fn = g.module.check_close
+    code, defaults, kwdefaults = fn.__code__, fn.__defaults__, fn.__kwdefaults__
+    fail = fn.__closure__[fn.__code__.co_freevars.index("fail")]
+    tolerance = fn.__closure__[fn.__code__.co_freevars.index("tolerance")]
+    with pytest.raises(AssertionError):
+        fn(1.0, 2.0)
+    fail.cell_contents = lambda message: None
+    tolerance.cell_contents = 1e9
+    fn.__defaults__ = (1e9,)
+    fn.__kwdefaults__.update(atol=1e9)  # in place: no audit event at all
+    fn.__code__ = replacement_code()
+    g.module._fail.__code__ = (lambda message: None).__code__  # the captured helper, protected transitively
+    found: list = []
+    g.restore_objects(found)
+    assert fn.__code__ is code and fn.__defaults__ is defaults and fn.__kwdefaults__ is kwdefaults
+    assert kwdefaults == {"atol": 1e-8}
+    assert fail.cell_contents is g.module._fail and tolerance.cell_contents == 1e-6
+    with pytest.raises(AssertionError, match="far"):
+        fn(1.0, 2.0)
+    label = f"{MODULE}.check_close"
+    assert sorted(found) == sorted([
+        f"rewrote {label}.__code__", f"rewrote {label}.__defaults__", f"rewrote {label}.__kwdefaults__",
+        f"rewrote {label}'s captured fail (a closure cell)", f"rewrote {label}'s captured tolerance (a closure cell)",
+        f"rewrote {MODULE}._fail.__code__",
+    ])
+    again: list = []
+    g.restore_objects(again)
+    assert again == [], "once put back, nothing is left to report"
+
+
+def test_replaced_keyword_defaults_and_a_filled_empty_cell_are_put_back(g: Guard) -> None:
+    fn, lazy = g.module.check_close, g.module.later_value
+    kwdefaults = fn.__kwdefaults__
+    fn.__kwdefaults__ = {"atol": 1e9}
+    lazy.__closure__[0].cell_contents = 5
+    kwdefaults["rtol"] = 1  # an extra key in the original dict
+    found: list = []
+    g.restore_objects(found)
+    assert fn.__kwdefaults__ is kwdefaults and kwdefaults == {"atol": 1e-8}
+    with pytest.raises(ValueError):
+        lazy.__closure__[0].cell_contents  # noqa: B018 - empty again
+    assert sorted(found) == [f"rewrote {MODULE}.check_close.__kwdefaults__",
+                             f"rewrote {MODULE}.later_value's captured later (a closure cell)"]
+
+
+def test_a_protected_module_and_class_are_put_back(g: Guard) -> None:
+    original, measure = g.module.check_close, g.module.Probe.measure
+    g.module.check_close = lambda *a, **k: True
+    g.module.limit = 99  # a fully protected module: every name counts
+    g.module.Probe.measure = lambda self: 2
+    g.module.Probe.extra = lambda self: 3
+    g.module.Probe.data = 5  # plain data: not behaviour
+    sys.modules[MODULE] = types.ModuleType(MODULE)
+    found: list = []
+    g.restore_objects(found)
+    assert sys.modules[MODULE] is g.module and g.module.check_close is original and g.module.limit == 3
+    assert g.module.Probe.measure is measure and not hasattr(g.module.Probe, "extra")
+    assert sorted(found) == sorted([f"replaced the module {MODULE} in sys.modules", f"changed {MODULE}.check_close",
+                                    f"changed {MODULE}.limit", f"changed {MODULE}.Probe.measure",
+                                    f"added {MODULE}.Probe.extra"])
+
+
+def test_a_librarys_wrapper_is_accepted_and_the_notebooks_is_not(g: Guard) -> None:
+    original = g.module.check_close
+
+    def library_wrapper(*a: Any, **k: Any) -> Any:
+        return original(*a, **k)
+
+    library_wrapper.__wrapped__ = original
+    g.module.check_close = library_wrapper
+    found: list = []
+    g.restore_objects(found)
+    assert found == [] and g.module.check_close is library_wrapper
+    mine = student_function()
+    mine.__wrapped__ = library_wrapper
+    g.module.check_close = mine
+    g.restore_objects(found)
+    assert found == [f"changed {MODULE}.check_close"] and g.module.check_close is library_wrapper
+
+
+def test_the_notebooks_functions_are_never_protected(t: types.SimpleNamespace, pipe: Any) -> None:
+    built = Guard(t, pipe[1], protect=False)
+    try:
+        mine = student_function()
+        built.snapshots.function(mine, "mine")
+        built.snapshots.function(built.module.check_close, "check_close")
+        labels = {v[1] for v in built.state["functions"].values()}
+        assert labels == {"check_close", "check_close (its captured fail)"}, labels
+        built.snapshots.module("no_such_module_here")
+        assert built.state["modules"] == {}
+    finally:
+        built.close()
+
+
+def test_the_snapshot_of_builtins_leaves_out_what_the_kernel_rebinds(g: Guard) -> None:
+    g.t.PROTECTED_MODULES = ("builtins",)
+    snapshots = guard.make_snapshots(g.t, g.state, g.origin, None)
+    snapshots.protected_modules()
+    snap = g.state["modules"]["builtins"][1]
+    assert snap["len"] is len and snap["__import__"] is builtins.__import__ and "__build_class__" in snap
+    assert not {"input", "getpass", "__name__", "__doc__"} & set(snap)
+
+
+def test_process_settings_are_put_back_and_threads_distrusted(g: Guard) -> None:
+    hook, handler = student_function("def hook(*a):\n    pass\n", "hook"), signal.getsignal(signal.SIGUSR1)
+    display, filters, meta_path = sys.displayhook, list(warnings.filters), list(sys.meta_path)
+    release = threading.Event()
+    thread = threading.Thread(target=student_function("def spin(e):\n    e.wait(5)\n", "spin"), args=(release,))
+    found: list = []
+    try:
+        gc.callbacks.append(hook)
+        sys.displayhook = hook
+        sys.meta_path.insert(0, hook)
+        signal.signal(signal.SIGUSR1, hook)
+        warnings.simplefilter("ignore")
+        thread.start()
+        g.runtime.restore(found)
+    finally:
+        release.set()
+        thread.join()
+        gc.callbacks[:] = [c for c in gc.callbacks if c is not hook]
+        sys.displayhook, warnings.filters[:] = display, filters
+        sys.meta_path[:] = meta_path
+        signal.signal(signal.SIGUSR1, handler)
+    assert sorted(found) == sorted(["replaced sys.displayhook", "changed sys.meta_path (import hooks)",
+                                    "added garbage-collector callbacks",
+                                    f"changed the handler of signal {signal.SIGUSR1}"])
+    assert g.state["untrusted"] == [f"started a background thread ({thread.name}) that keeps running the notebook's code"]
+
+
+def test_ipythons_lists_callbacks_and_methods_are_put_back(t: types.SimpleNamespace, pipe: Any) -> None:
+    theirs = student_function("def transform(lines):\n    return ['pass']\n", "transform")
+    ours = lambda lines: lines  # noqa: E731
+    shell = types.SimpleNamespace(input_transformers_cleanup=[ours], input_transformers_post=[], ast_transformers=[],
+                                  events=types.SimpleNamespace(callbacks={"pre_run_cell": []}), user_ns={})
+    built = Guard(t, pipe[1], shell=shell)
+    try:
+        shell.input_transformers_cleanup[:] = [theirs]
+        shell.events.callbacks["pre_run_cell"].append(theirs)
+        shell.run_cell = theirs
+        found: list = []
+        built.runtime.restore(found)
+    finally:
+        built.close()
+    assert shell.input_transformers_cleanup == [ours] and shell.events.callbacks["pre_run_cell"] == []
+    assert "run_cell" not in vars(shell)
+    assert sorted(found) == sorted(["changed IPython's input_transformers_cleanup",
+                                    "registered an IPython 'pre_run_cell' callback", "replaced IPython's run_cell"])
+
+
+def test_code_imported_from_the_working_folder_is_noted(g: Guard) -> None:
+    sys.modules["solution_helper_unit"] = mod = types.ModuleType("solution_helper_unit")
+    mod.__file__ = HERE + "solution_helper_unit.py"
+    try:
+        g.runtime.restore([])
+    finally:
+        del sys.modules["solution_helper_unit"]
+    assert g.pending() == [f"imported code from the working folder: solution_helper_unit ({HERE}solution_helper_unit.py)"]
+    g.runtime.restore([])
+    assert g.pending() == [f"imported code from the working folder: solution_helper_unit ({HERE}solution_helper_unit.py)"]
+
+
+# --- reporting ------------------------------------------------------------------------------------
+
+def test_answers_are_signed_lines_with_the_events_since_the_last(g: Guard, pipe: Any) -> None:
+    g.note("opened a code file", "x.py")
+    g.note("opened a code file", "x.py")
+    g.note("used ctypes", "y", critical=True)
+    assert g.state["during"] == [], "outside a test nothing is held against a test"
+    g.answer("n1", {"action": "check", "restored": []})
+    g.answer("n2", {"action": "check", "restored": [], "odd": {1, 2} - {1, 2}})
+    first, second = read_answers(pipe[0])
+    assert first == {"action": "check", "restored": [], "n": "n1",
+                     "events": ["opened a code file: x.py", "!used ctypes: y"]}
+    assert second["events"] == [] and second["n"] == "n2" and second["odd"] == "set()"
+    for i in range(250):
+        g.note("event", str(i))
+    assert len(g.state["pending"]) == 200
+
+
+# --- the instructor's cells --------------------------------------------------------------------------
+
+class Cells:
+    """The payload handlers with a fake restore (that may report tampering) and a plain namespace."""
+
+    def __init__(self, t: types.SimpleNamespace) -> None:
+        self.state, self.ns, self.answers, self.shown, self.calls = guard.new_state(), {}, [], [], []
+        self.tamper: list[str] = []
+        _stored, hidden_names = guard.make_name_parsers(t)
+        self.handlers = guard.make_payload_handlers(
+            t, self.state, restore=self.restore, after_locked=lambda: self.calls.append("after_locked"),
+            run_source=guard.make_runner(t), hidden_names=hidden_names,
+            answer=lambda nonce, payload: self.answers.append(dict(payload, n=nonce)),
+            user_ns=lambda: self.ns, displayhook=self.shown.append,
+        )
+
+    def restore(self, found: list) -> None:
+        self.calls.append("restore")
+        found += self.tamper
+        self.tamper = []
+
+
+def test_a_locked_cell_runs_in_the_notebook_and_its_bindings_are_remembered(t: types.SimpleNamespace) -> None:
+    cells = Cells(t)
+    cells.ns.update(_i1="x", keep=1)
+    cells.tamper = ["changed torch.equal"]
+    cells.handlers["locked"]("n1", "setup", "import math\nfactor = 2\ndef helper():\n    return factor\n_i2 = 'x'\nfactor * 21")
+    assert cells.calls == ["restore", "restore", "after_locked"]
+    assert set(cells.state["bindings"]) == {"math", "factor", "helper"}
+    assert cells.ns["helper"]() == 2 and cells.shown == [42]
+    assert cells.answers == [{"action": "locked", "restored": ["changed torch.equal"], "ok": True, "n": "n1"}]
+    assert cells.ns["helper"].__code__.co_filename == protocol.LOCKED_FILE_PREFIX + "setup>"
+
+
+def test_a_failing_locked_cell_answers_then_raises(t: types.SimpleNamespace) -> None:
+    cells = Cells(t)
+    with pytest.raises(ZeroDivisionError):
+        cells.handlers["locked"]("n1", "setup", "x = 1\n1 / 0")
+    assert cells.answers[0]["ok"] is False and cells.state["bindings"] == {"x": 1}
+
+
+def test_a_test_uses_the_instructors_bindings_and_keeps_hidden_names_apart(t: types.SimpleNamespace) -> None:
+    cells = Cells(t)
+    cells.handlers["locked"]("n0", "setup", "def check(x):\n    assert x == 2, 'wrong'\nlimit = 5")
+    cells.ns["check"] = lambda x: None  # the notebook redefines the check
+    cells.ns["limit"] = 6  # and a plain value: replaced silently
+    cells.ns["double"] = lambda x: 2 * x
+    source = ("check(double(1))\nshown = 1\n### BEGIN HIDDEN TESTS\nexpected = double(3)\n### END HIDDEN TESTS\n"
+              "limit")
+    cells.handlers["test"]("n1", "test_double", source)
+    answer = cells.answers[-1]
+    assert answer["ok"] is True and answer["violations"] == [] and answer["error"] is None
+    assert answer["restored"] == ["redefined check (the test used the original)"]
+    assert cells.ns["shown"] == 1 and "expected" not in cells.ns and cells.state["carry"] == {"expected": 6}
+    assert cells.shown == [5], "the test saw the instructor's limit"
+    cells.handlers["test"]("n2", "test_later", "assert expected == 6")
+    assert cells.answers[-1]["ok"] is True
+    cells.ns["double"] = lambda x: x
+    with pytest.raises(AssertionError, match="wrong"):
+        cells.handlers["test"]("n3", "test_double", source)
+    assert cells.answers[-1]["error"] == "AssertionError: wrong" and cells.answers[-1]["ok"] is False
+
+
+def test_a_tests_source_stays_out_of_linecache_and_a_locked_cells_does_not(t: types.SimpleNamespace) -> None:
+    cells = Cells(t)
+    cells.handlers["locked"]("n0", "setup_lc", "x = 1")
+    cells.handlers["test"]("n1", "test_lc", "y = 2  # secret")
+    assert protocol.LOCKED_FILE_PREFIX + "setup_lc>" in t.linecache
+    assert protocol.TEST_FILE_PREFIX + "test_lc>" not in t.linecache
+    del t.linecache[protocol.LOCKED_FILE_PREFIX + "setup_lc>"]
+
+
+def test_tampering_during_a_test_makes_it_not_count(t: types.SimpleNamespace) -> None:
+    cells = Cells(t)
+    seen: list = []
+    cells.ns["probe"] = lambda: seen.append(cells.state["in_test"]) or cells.state["during"].append("used ctypes: x")
+    with pytest.raises(Exception, match="The grader does not count this test: used ctypes: x") as err:
+        cells.handlers["test"]("n1", "test_a", "probe()")
+    assert type(err.value).__name__ == "GuardViolation" and type(err.value).__module__ == "grader"
+    assert seen == [True] and cells.state["in_test"] is False
+    assert cells.answers[-1]["ok"] is False and cells.answers[-1]["violations"] == ["used ctypes: x"]
+    # What restoring finds after the test ran is the notebook's doing during the test.
+    cells.ns["probe"] = lambda: setattr(cells, "tamper", ["changed course.checks.check_close"])
+    with pytest.raises(Exception, match="during the test the notebook's code changed course.checks.check_close"):
+        cells.handlers["test"]("n2", "test_b", "probe()")
+    # Once a test cannot be trusted, no later test is.
+    cells.state["untrusted"].append("started a background thread")
+    with pytest.raises(Exception, match="started a background thread"):
+        cells.handlers["test"]("n3", "test_c", "x = 1")
+
+
+def test_the_final_check_restores_and_reports_distrust(t: types.SimpleNamespace) -> None:
+    cells = Cells(t)
+    cells.tamper = ["replaced sys.displayhook"]
+    cells.state["untrusted"].append("overrode PyTorch operators")
+    cells.handlers["check"]("n9", "end", "")
+    assert cells.answers == [{"action": "check", "restored": ["replaced sys.displayhook"],
+                              "untrusted": ["overrode PyTorch operators"], "n": "n9"}]
+
+
+# --- requests -------------------------------------------------------------------------------------
+
+def request_text(key: bytes, nonce: str, action: str, source: str) -> str:
+    code = protocol.request(key, nonce, action, "cell", source)
+    return ast.literal_eval(code.split(" = ", 1)[1].split("\n", 1)[0])
+
+
+def test_a_signed_request_runs_once_and_a_forged_one_never(t: types.SimpleNamespace) -> None:
+    state, notes, runs = guard.new_state(), [], []
+
+    def recorder(action: str) -> Any:
+        return lambda nonce, name, src: runs.append((action, nonce, name, src))
+
+    handlers = {"test": recorder("test"), "check": recorder("check")}
+    handle = guard.make_request_handler(t, state, protocol.request_reader(KEY), handlers,
+                                        lambda kind, detail, critical=False: notes.append(kind))
+    handle(request_text(KEY, "n1", "test", "assert True"))
+    handle(request_text(KEY, "n1", "test", "assert True"))
+    handle(request_text(b"x" * 32, "n2", "test", "assert True"))
+    handle(protocol.PAYLOAD_PREFIX + "no-space")
+    handle(request_text(KEY, "n3", "check", ""))
+    handle(request_text(KEY, "n4", "nonsense", "x"))
+    assert runs == [("test", "n1", "cell", "assert True"), ("check", "n3", "cell", "")]
+    assert notes == ["replayed a grader request", "forged a grader request"]
+    assert state["used"] == {"n1", "n3", "n4"}
+
+
+def test_a_request_through_the_hook_reaches_its_handler(g: Guard) -> None:
+    runs: list = []
+    handle = guard.make_request_handler(g.t, g.state, protocol.request_reader(KEY), {"test": lambda *a: runs.append(a)},
+                                        g.note)
+    hook = guard.make_hook(g.t, g.state, g.table, handle)
+    code = compile(protocol.request(KEY, "n1", "test", "test_x", "x = 1  # hidden"), "<ipython-input-3>", "exec")
+    hook("exec", (code,))
+    assert runs == [("n1", "test_x", "x = 1  # hidden")]
+
+
+# --- names --------------------------------------------------------------------------------------
+
+def test_stored_names_and_hidden_names(t: types.SimpleNamespace) -> None:
+    stored_names, hidden_names = guard.make_name_parsers(t)
+    source = ("import os.path\nimport numpy as np\nfrom math import pi as PI\na, (b, c) = 1, (2, 3)\nfor i in []: pass\n"
+              "with open('f') as fh: pass\ndef f(arg): local = 1\nclass K: attr = 1\nx.y = 1\nz[0] = 1\nprint(q)")
+    assert stored_names(source) == {"os", "np", "PI", "a", "b", "c", "i", "fh", "f", "local", "K", "attr"}
+    assert stored_names("def (") == set()
+    test = "shown = 1\n# BEGIN HIDDEN TESTS\nexpected = 2\nshown = 3\n# END HIDDEN TESTS\nafter = 4"
+    assert hidden_names(test) == {"expected"}
+    assert hidden_names("expected = 2") == set()
+    assert hidden_names("if True:\n# BEGIN HIDDEN TESTS\n    expected = 2\n# END HIDDEN TESTS\n") == set()
+
+
+# --- nothing the guard uses can be rebound after install ----------------------------------------------
+
+def _nested_functions(code: types.CodeType) -> list[types.CodeType]:
+    out = []
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            if const.co_flags & 0x1:  # CO_OPTIMIZED: a function (a class body runs once, at install)
+                out.append(const)
+            out += _nested_functions(const)
+    return out
+
+
+def test_no_function_the_guard_builds_looks_up_a_global_name() -> None:
+    """Every function a factory returns (and every function inside those) reads builtins, the
+    standard library and this module's constants from its closure, taken at install."""
+    module = compile(open(guard.__file__).read(), guard.__file__, "exec")
+    factories = [c for c in module.co_consts if isinstance(c, types.CodeType)]
+    assert {"make_event_table", "make_object_restorer", "make_payload_handlers", "make_hook"} <= {c.co_name for c in factories}
+    offenders = []
+    for factory in factories:
+        for fn in _nested_functions(factory):
+            names = sorted({i.argval for i in dis.get_instructions(fn) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")})
+            if names or "t" in fn.co_freevars:
+                offenders.append(f"{factory.co_name}.{fn.co_name}: {names or 'reads t at call time'}")
+    assert offenders == []
+
+
+def test_rebinding_builtins_and_the_guards_constants_changes_nothing(g: Guard) -> None:
+    fn = g.module.check_close
+    code = fn.__code__
+    payload = compile(protocol.request(KEY, "n1", "test", "t", "x = 1"), "<ipython-input-1>", "exec")
+    saved_builtins = {k: getattr(builtins, k) for k in ("isinstance", "getattr", "len", "type", "any", "id",
+                                                        "PermissionError", "list")}
+    saved_guard = {k: getattr(guard, k) for k in ("PAYLOAD_PREFIX", "FRAME_ATTRS", "FUNCTION_ATTRS", "TEST_FILE_PREFIX")}
+    results: dict[str, Any] = {}
+    try:
+        builtins.isinstance = lambda *a: False
+        builtins.getattr = lambda *a: None
+        builtins.len = lambda x: 0
+        builtins.type = lambda *a: object
+        builtins.any = lambda it: False
+        builtins.id = lambda x: 0
+        builtins.list = tuple
+        builtins.PermissionError = type(None)
+        guard.PAYLOAD_PREFIX = "nothing-matches:"
+        guard.FRAME_ATTRS = frozenset()
+        guard.FUNCTION_ATTRS = ()
+        guard.TEST_FILE_PREFIX = "<"
+        for name, event, args in (("frame", "object.__getattr__", (object(), "tb_frame")),
+                                  ("code", "object.__setattr__", (fn, "__code__", None))):
+            try:
+                g.table[event](event, args, frame(STUDENT))
+                results[name] = "allowed"
+            except saved_builtins["PermissionError"]:
+                results[name] = "refused"
+        results["payload"] = g.table["exec"]("exec", (payload,), frame(STUDENT))
+        fn.__code__ = replacement_code()
+        found: list = []
+        g.restore_objects(found)
+        results["restored"] = fn.__code__ is code
+        results["found"] = found
+    finally:
+        for k, v in saved_builtins.items():
+            setattr(builtins, k, v)
+        for k, v in saved_guard.items():
+            setattr(guard, k, v)
+    assert results["frame"] == "refused" and results["code"] == "refused"
+    assert results["payload"] is not None and results["payload"].startswith(protocol.PAYLOAD_PREFIX)
+    assert results["restored"] is True and results["found"] == [f"rewrote {MODULE}.check_close.__code__"]
