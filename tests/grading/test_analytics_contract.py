@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import add_grades, code_cell, make_course
+from tinycourse import add_grades, code_cell, make_course
 from nbformat.v4 import new_notebook, new_output
 
 from course.grading import analytics, report

@@ -10,7 +10,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from conftest import add_grades, make_course
+from tinycourse import add_grades, make_course
 
 from course.grading import autograde, feedback, parallel, report
 from course.grading.autograde import Outcome

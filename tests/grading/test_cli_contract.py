@@ -8,7 +8,7 @@ import types
 from pathlib import Path
 
 import pytest
-from conftest import make_course
+from tinycourse import make_course
 
 from course.grading import cli
 from course.grading.autograde import Outcome
@@ -267,6 +267,7 @@ def test_parser_help_and_defaults() -> None:
         "data": "generate the offline datasets (done on first use anyway)",
         "hub": "the course on a JupyterHub for a class: up, down, status (as root)",
         "demo": "release, simulate three students per assignment, grade, report",
+        "i18n": "translations: update the catalogues, build the translated lectures, check them",
     }
     args = parser.parse_args(["similarity", "01_a"])
     assert (args.threshold, args.top) == (0.6, 10)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import code_cell
+from tinycourse import code_cell
 from nbformat.v4 import new_markdown_cell, new_notebook
 from nbgrader.api import Gradebook
 from nbgrader.utils import compute_checksum
@@ -271,10 +271,14 @@ def gradebook(tmp_path: Path) -> str:
 
 def _sanitize(url: str, nb, source_order=None):
     pre = intake.SafeOverwriteCells(log=logging.getLogger("intake-test"))
-    if source_order is not None:
-        pre._source_order = lambda resources: source_order
     resources = {"nbgrader": {"notebook": "a", "assignment": "a", "db_url": url}}
-    out, back = pre.preprocess(nb, resources)
+    real = intake.source_grade_ids
+    if source_order is not None:
+        intake.source_grade_ids = lambda coursedir, assignment, notebook: source_order
+    try:
+        out, back = pre.preprocess(nb, resources)
+    finally:
+        intake.source_grade_ids = real
     assert back is resources
     return out
 
@@ -385,22 +389,15 @@ def test_deleted_cells_without_a_source_order(gradebook: str) -> None:
     assert [c.metadata["nbgrader"]["grade_id"] for c in nb.cells] == ["sol", "written", "setup", "test_f", "given", "test_g"]
 
 
-def test_source_order_comes_from_the_course(tmp_path: Path) -> None:
+def test_source_order_comes_from_the_course(gradebook: str, tmp_path: Path) -> None:
     from traitlets.config import Configurable
 
-    outer = Configurable()
-    pre = intake.SafeOverwriteCells(parent=Configurable(parent=outer))
-    pre.assignment_id, pre.notebook_id = "a", "a"
     src = tmp_path / "source" / "a"
     src.mkdir(parents=True)
-    nbformat.write(_nb(code_cell("x", "two"), code_cell("y", "one")), str(src / "a.ipynb"))
-    coursedir = types.SimpleNamespace(source_directory="source", format_path=lambda d, s, a: str(tmp_path / d / s / a))
-    assert pre._source_order({}) == []
-    orphan = intake.SafeOverwriteCells()
-    orphan.assignment_id, orphan.notebook_id = "a", "a"
-    assert orphan._source_order({}) == []
-    outer.coursedir = coursedir
-    assert pre._source_order({}) == ["two", "one"]
-    top = intake.SafeOverwriteCells(parent=outer)
-    top.assignment_id, top.notebook_id = "a", "a"
-    assert top._source_order({}) == []
+    nbformat.write(_nb(*[code_cell(s[2], s[0], **s[1]) for s in SOURCE]), str(src / "a.ipynb"))
+    outer = Configurable()
+    outer.coursedir = types.SimpleNamespace(source_directory="source", format_path=lambda d, s, a: str(tmp_path / d / s / a))
+    pre = intake.SafeOverwriteCells(parent=Configurable(parent=outer))
+    resources = {"nbgrader": {"notebook": "a", "assignment": "a", "db_url": gradebook}}
+    nb, _ = pre.preprocess(_submitted("sol", "written"), resources)
+    assert [c.metadata["nbgrader"]["grade_id"] for c in nb.cells] == [s[0] for s in SOURCE]

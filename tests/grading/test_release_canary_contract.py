@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import code_cell, make_course
+from tinycourse import code_cell, make_course
 from nbformat.v4 import new_notebook, new_output
 
 from course.grading import canary, coursedir, release

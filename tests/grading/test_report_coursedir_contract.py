@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import add_grades, make_course
+from tinycourse import add_grades, make_course
 from nbformat.v4 import new_notebook
 
 from course.grading import coursedir, report

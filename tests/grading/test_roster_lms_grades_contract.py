@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from conftest import add_grades, make_course
+from tinycourse import add_grades, make_course
 
 from course.grading import grades, lms, report, roster
 from course.grading.coursedir import CourseError, Score

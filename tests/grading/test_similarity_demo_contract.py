@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import code_cell, make_course
+from tinycourse import code_cell, make_course
 from nbformat.v4 import new_markdown_cell, new_notebook
 
 from course.grading import classsim, demo, doctor, similarity
@@ -390,6 +390,7 @@ def test_checks(tmp_path: Path, monkeypatch) -> None:
     box = types.SimpleNamespace(available=False, describe=lambda: "no sandbox", explain=lambda: "install bubblewrap")
     monkeypatch.setattr(sandbox, "support", lambda: box)
     monkeypatch.setattr(sandbox, "mode", lambda: "auto")
+    monkeypatch.setattr(sandbox, "provisioner_registered", lambda: True)
     rows = doctor.checks(c)
     assert rows[0][0] == "python" and rows[0][1] is True
     assert rows[1:7] == [("torch", True, "1.0"), ("torchvision", True, "1.0"), ("nbgrader", True, "1.0"), ("jupyterlab", True, "1.0"),
@@ -401,6 +402,7 @@ def test_checks(tmp_path: Path, monkeypatch) -> None:
         ("nbgrader lab extension", True, "ext line"),
         ("gradebook", True, c.db_url),
         ("grading sandbox", True, "no sandbox; install bubblewrap"),
+        ("kernel provisioner", True, "course-sandbox registered: grading kernels start through it"),
         ("assignments", False, "3 in source/; not released: 02_b, 03_c"),
     ]
     monkeypatch.setattr(sandbox, "mode", lambda: "required")
@@ -421,6 +423,9 @@ def test_checks(tmp_path: Path, monkeypatch) -> None:
     assert rows["assignments"] == (True, "3 in source/, all released")
     box.available = True
     assert dict((r[0], r[1:]) for r in doctor.checks(c))["grading sandbox"][0] is True
+    monkeypatch.setattr(sandbox, "provisioner_registered", lambda: False)
+    assert dict((r[0], r[1:]) for r in doctor.checks(c))["kernel provisioner"] == (
+        False, "course-sandbox is not registered, so nothing can be graded: run `make setup` (or pip install -e .)")
 
     def missing():
         raise device.CudaRequiredError("CUDA required but missing")
