@@ -250,20 +250,28 @@ def test_grades_export(graded, tmp_path: Path) -> None:
     path = report.report_path(graded.root / "autograded", "alice", "01_a")
     report.record_notebook(path, "01_a", [f"reason {k}" for k in range(7)], [], "")
     path = report.report_path(graded.root / "autograded", "bob", "01_a")
-    report.record_notebook(path, "01_a", [f"why {k}" for k in range(5)], [], "")
+    report.record_notebook(path, "01_a", [f"why {k}" for k in range(6)], [], "")
+    add_grades(graded, "03_c", {"v": 1}, {"zed": {"v": 1}})
     with graded.gradebook() as gb:
         gb.find_submission_notebook("02_b", "02_b", "alice").flagged = True
         gb.db.commit()
     csv_path, scores, hists = grades.export(graded, tmp_path / "g")
     assert csv_path == tmp_path / "g" / "grades.csv"
-    assert [(s.assignment, s.student, s.score) for s in scores] == [("01_a", "alice", 5.0), ("01_a", "bob", 1.5), ("02_b", "alice", 2.5)]
+    assert [(s.assignment, s.student, s.score) for s in scores] == [("01_a", "alice", 5.0), ("01_a", "bob", 1.5), ("02_b", "alice", 2.5),
+                                                                    ("03_c", "zed", 1.0)]
     assert _rows(csv_path) == [
         ["assignment", "student", "score", "max_score", "percent", "flagged", "review"],
         ["01_a", "alice", "5", "5", "100.0", "yes", "reason 0 | reason 1 | reason 2 | reason 3 | reason 4 | (+2 more)"],
-        ["01_a", "bob", "1.5", "5", "30.0", "yes", "why 0 | why 1 | why 2 | why 3 | why 4"],
+        ["01_a", "bob", "1.5", "5", "30.0", "yes", "why 0 | why 1 | why 2 | why 3 | why 4 | (+1 more)"],
         ["02_b", "alice", "2.5", "4", "62.5", "yes", ""],
+        ["03_c", "zed", "1", "1", "100.0", "", ""],
     ]
-    assert hists == [tmp_path / "g" / "01_a_hist.png", tmp_path / "g" / "02_b_hist.png"]
+    assert hists == [tmp_path / "g" / f"{a}_hist.png" for a in ("01_a", "02_b", "03_c")]
+    import matplotlib.image
+
+    assert matplotlib.image.imread(str(hists[0])).shape[:2] == (300, 500), "5 x 3 inches at 100 dpi"
+    assert grades.export(graded, tmp_path / "g")[0] == csv_path
+    assert grades.export(graded, tmp_path / "x" / "y")[0].is_file()
     assert all(h.stat().st_size > 1000 for h in hists)
     default, _s, _h = grades.export(graded)
     assert default == graded.root / "grades" / "grades.csv"
@@ -273,12 +281,17 @@ def test_histogram_counts(tmp_path: Path, monkeypatch) -> None:
     import matplotlib.axes
 
     seen = []
-    monkeypatch.setattr(matplotlib.axes.Axes, "hist", lambda self, x, **kw: seen.append((list(x), kw["bins"])))
+    monkeypatch.setattr(matplotlib.axes.Axes, "hist", lambda self, x, **kw: seen.append((list(x), kw["bins"], kw["color"], kw["edgecolor"])))
     titles = []
     monkeypatch.setattr(matplotlib.axes.Axes, "set_title", lambda self, t, **kw: titles.append(t))
+    labels = []
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_xlabel", lambda self, t, **kw: labels.append(("x", t)))
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_ylabel", lambda self, t, **kw: labels.append(("y", t)))
     scores = [Score("s", "b", 1, 2, {}), Score("t", "a", 2, 2, {}), Score("u", "b", 0, 0, {})]
     grades.histograms(scores, tmp_path)
-    assert seen == [([100.0], [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.001]), ([50.0, 0.0], [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.001])]
+    bins = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.001]
+    assert seen == [([100.0], bins, "#3b6ea8", "white"), ([50.0, 0.0], bins, "#3b6ea8", "white")]
+    assert labels == [("x", "score (%)"), ("y", "students")] * 2
     assert titles == ["a: 1 submission(s)", "b: 2 submission(s)"]
 
 
