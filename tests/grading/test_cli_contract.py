@@ -27,6 +27,26 @@ def calls():
     return []
 
 
+def _flushes(argv) -> list[str]:
+    """What stdout held each time it was flushed while the command ran (a line printed with
+    flush=True shows at once, before nbgrader's child processes write to the same terminal)."""
+    import io
+    import sys
+
+    seen: list[str] = []
+
+    class Out(io.StringIO):
+        def flush(self) -> None:
+            seen.append(self.getvalue())
+
+    saved, sys.stdout = sys.stdout, Out()
+    try:
+        cli.main(argv)
+    finally:
+        sys.stdout = saved
+    return seen
+
+
 def _run(argv, capsys):
     code = cli.main(argv)
     out, err = capsys.readouterr()
@@ -36,7 +56,9 @@ def _run(argv, capsys):
 def test_no_command_prints_help(capsys) -> None:
     code, out, _ = _run([], capsys)
     assert code == cli.EXIT_USAGE == 2 and out.startswith("usage: course [-h] [--root ROOT] COMMAND")
-    assert "Release, grade and report the PyTorch course (over nbgrader)." in out
+    assert "Release, grade and report the PyTorch course (over nbgrader)." in out.splitlines()
+    root = next(a for a in cli.build_parser()._actions if a.dest == "root")
+    assert root.help == "the course directory (default: found from the current directory)"
 
 
 def test_errors_are_one_line(course, capsys, monkeypatch, tmp_path: Path) -> None:
@@ -56,17 +78,21 @@ def test_errors_are_one_line(course, capsys, monkeypatch, tmp_path: Path) -> Non
 def test_release(course, capsys, monkeypatch, calls) -> None:
     from course.grading import release
 
-    monkeypatch.setattr(release, "release", lambda c, n, verify, force: calls.append(("release", n, verify, force)) or f"{n}: released")
-    monkeypatch.setattr(release, "to_exchange", lambda c, n: calls.append(("exchange", n)) or f"{n}: exchanged")
-    monkeypatch.setattr(release, "set_due_date", lambda c, n, due: calls.append(("due", n, due)) or "2026-12-01 16:00 UTC")
+    monkeypatch.setattr(release, "release", lambda c, n, verify, force: calls.append(("release", c.root, n, verify, force)) or f"{n}: released")
+    monkeypatch.setattr(release, "to_exchange", lambda c, n: calls.append(("exchange", c.root, n)) or f"{n}: exchanged")
+    monkeypatch.setattr(release, "set_due_date", lambda c, n, due: calls.append(("due", c.root, n, due)) or "2026-12-01 16:00 UTC")
     code, out, _ = _run(["release"], capsys)
     assert (code, out) == (0, "01_a: released\n02_b: released\n")
-    assert calls == [("release", "01_a", True, False), ("release", "02_b", True, False)]
+    assert calls == [("release", course.root, "01_a", True, False), ("release", course.root, "02_b", True, False)]
+    assert _flushes(["release"]) == ["01_a: released\n", "01_a: released\n02_b: released\n"]
+    calls.clear()
     calls.clear()
     code, out, _ = _run(["release", "02_b", "--no-verify", "--force", "--exchange", "--due", "2026-12-01 17:00"], capsys)
     assert code == 0 and out == ("02_b: released\n02_b: exchanged\n02_b: due 2026-12-01 16:00 UTC; later submissions get "
                                  "the late penalty of nbgrader_config.py\n")
-    assert calls == [("release", "02_b", False, True), ("exchange", "02_b"), ("due", "02_b", "2026-12-01 17:00")]
+    assert calls == [("release", course.root, "02_b", False, True), ("exchange", course.root, "02_b"),
+                     ("due", course.root, "02_b", "2026-12-01 17:00")]
+    assert _flushes(["release", "02_b", "--exchange"]) == ["02_b: released\n", "02_b: released\n02_b: exchanged\n"]
     calls.clear()
     code, _, err = _run(["release", "01_a", "09_z"], capsys)
     assert code == 1 and calls == [] and "unknown assignment '09_z'" in err
@@ -90,7 +116,7 @@ def test_start(course, capsys, monkeypatch, tmp_path: Path) -> None:
 def test_roster(course, capsys, monkeypatch) -> None:
     from course.grading import roster
 
-    monkeypatch.setattr(roster, "import_roster", lambda c, f: 3 if f == "r.csv" else 0)
+    monkeypatch.setattr(roster, "import_roster", lambda c, f: 3 if f == "r.csv" and c.root == course.root else 0)
     assert _run(["roster", "r.csv"], capsys)[:2] == (0, "3 student(s) from r.csv are in the gradebook: Formgrader shows their names\n")
 
 
@@ -101,6 +127,7 @@ def grading(monkeypatch, calls):
     state = types.SimpleNamespace(outcomes=[], skipped=[])
 
     def many(course, names, student, jobs, force, scheduler, say):
+        assert (course.root / "nbgrader_config.py").is_file()
         calls.append((names, student, jobs, force, scheduler))
         say("progress line")
         return state.outcomes, state.skipped
@@ -111,22 +138,25 @@ def grading(monkeypatch, calls):
     return state
 
 
-def test_autograde(course, capsys, grading, calls) -> None:
+def test_autograde(course, capsys, grading, calls, monkeypatch) -> None:
     ok = Outcome("alice", True, 1.0, Score("alice", "01_a", 1, 1, {}), "", "01_a")
     flagged = Outcome("bob", True, 1.0, None, "flagged for review: " + "x" * 300, "01_a")
     failed = Outcome("carol", False, 1.0, None, "not graded: boom", "01_a")
-    grading.outcomes = [ok, flagged, failed]
+    failed2 = Outcome("dan", False, 1.0, None, "not graded: boom", "01_a")
+    grading.outcomes = [ok, flagged, failed, failed2]
     grading.skipped = ["01_a/dave", "01_a/erin"]
     code, out, _ = _run(["autograde", "01_a", "02_b"], capsys)
     assert code == 1
     assert calls == [(["01_a", "02_b"], None, 6, False, None)]
     assert out == (
         "autograding 01_a, 02_b with 6 job(s)\nsandbox: bubblewrap\nprogress line\n"
-        "autograded 2 of 3 submission(s) of 01_a, 02_b, 2 skipped as already graded, 1 failed: carol\n"
+        "autograded 2 of 4 submission(s) of 01_a, 02_b, 2 skipped as already graded, 2 failed: carol, dan\n"
         "1 submission(s) flagged for review (course grades shows why):\n"
         f"  01_a/bob: {flagged.message[:200]}\n"
     )
     grading.outcomes, grading.skipped = [ok], []
+    assert _flushes(["autograde", "01_a"]) == ["autograding 01_a with 6 job(s)\n", "autograding 01_a with 6 job(s)\nsandbox: bubblewrap\n",
+                       "autograding 01_a with 6 job(s)\nsandbox: bubblewrap\nprogress line\n"]
     code, out, _ = _run(["autograde", "--all", "-j", "3", "--force", "--student", "alice", "--scheduler", "tcp://h:1"], capsys)
     assert code == 0 and calls[-1] == (["01_a", "02_b"], "alice", 3, True, "tcp://h:1")
     assert out.splitlines()[0] == "autograding 01_a, 02_b on the Dask cluster at tcp://h:1"
@@ -143,7 +173,7 @@ def test_autograde(course, capsys, grading, calls) -> None:
 def test_feedback(course, capsys, monkeypatch) -> None:
     from course.grading import feedback
 
-    monkeypatch.setattr(feedback, "feedback", lambda c, a, s: [Path("x")] * (2 if s is None else 1))
+    monkeypatch.setattr(feedback, "feedback", lambda c, a, s: [Path("x")] * (2 if s is None else 1) * (a == "01_a") * (c.root == course.root))
     assert _run(["feedback", "01_a"], capsys)[:2] == (0, "2 feedback file(s) under feedback/*/01_a/\n")
     assert _run(["feedback", "01_a", "--student", "bob"], capsys)[1] == "1 feedback file(s) under feedback/*/01_a/\n"
 
@@ -152,8 +182,8 @@ def test_grades(course, capsys, monkeypatch, calls) -> None:
     from course.grading import grades, lms
 
     scores = [Score("alice", "01_a", 1, 2, {})]
-    monkeypatch.setattr(grades, "export", lambda c, out: calls.append(("export", out)) or (Path("/g/grades.csv"), scores, [Path("/g/h1.png"), Path("/g/h2.png")]))
-    monkeypatch.setattr(lms, "export", lambda c, fmt, roster, out: calls.append(("lms", fmt, roster, out)) or Path("/g") / f"{fmt}.csv")
+    monkeypatch.setattr(grades, "export", lambda c, out: calls.append(("export", out)) or None if c.root != course.root else calls.append(("export", out)) or (Path("/g/grades.csv"), scores, [Path("/g/h1.png"), Path("/g/h2.png")]))
+    monkeypatch.setattr(lms, "export", lambda c, fmt, roster, out: calls.append(("lms", c.root, fmt, roster, out)) or Path("/g") / f"{fmt}.csv")
     code, out, _ = _run(["grades"], capsys)
     assert code == 0 and out == grades.table(scores) + "\n\nCSV: /g/grades.csv\nhistogram: /g/h1.png\nhistogram: /g/h2.png\n"
     assert calls == [("export", None)]
@@ -161,9 +191,11 @@ def test_grades(course, capsys, monkeypatch, calls) -> None:
     assert calls[-1] == ("export", Path("o"))
     code, out, _ = _run(["grades", "--format", "canvas", "--roster", "r.csv", "--out", "o"], capsys)
     assert (code, out) == (0, "canvas grades: /g/canvas.csv (late penalties applied: /g/late_penalties.csv)\n")
-    assert calls[-1] == ("lms", "canvas", Path("r.csv"), Path("o"))
+    assert calls[-1] == ("lms", course.root, "canvas", Path("r.csv"), Path("o"))
     _run(["grades", "--format", "csv"], capsys)
-    assert calls[-1] == ("lms", "csv", None, None)
+    assert calls[-1] == ("lms", course.root, "csv", None, None)
+    _run(["grades", "--format", "moodle"], capsys)
+    assert calls[-1][2] == "moodle"
     with pytest.raises(SystemExit):
         cli.main(["grades", "--format", "excel"])
 
@@ -171,8 +203,9 @@ def test_grades(course, capsys, monkeypatch, calls) -> None:
 def test_report(course, capsys, monkeypatch) -> None:
     from course.grading import analytics
 
-    monkeypatch.setattr(analytics, "write_report", lambda c, a: Path(f"/r/{a}/index.html"))
+    monkeypatch.setattr(analytics, "write_report", lambda c, a: Path(f"/r/{a}/index.html") if c.root == course.root else None)
     assert _run(["report"], capsys)[:2] == (0, "01_a: class report /r/01_a/index.html\n02_b: class report /r/02_b/index.html\n")
+    assert _flushes(["report", "02_b"]) == ["02_b: class report /r/02_b/index.html\n"]
     assert _run(["report", "02_b"], capsys)[1] == "02_b: class report /r/02_b/index.html\n"
 
 
@@ -181,11 +214,12 @@ def test_similarity(course, capsys, monkeypatch, calls) -> None:
     from course.grading.similarity import Pair
 
     pairs = [Pair("a", "b", 0.9, 0.9, 0.5, 10), Pair("a", "c", 0.6, 0.6, 0.1, 5), Pair("b", "c", 0.3, 0.3, 0.1, 2)]
-    monkeypatch.setattr(similarity, "compare", lambda c, a, threshold: calls.append(threshold) or (pairs, Path("/r/s.html")))
+    monkeypatch.setattr(similarity, "compare", lambda c, a, threshold: calls.append(threshold) or (pairs, Path(f"/r/{a}/s.html"))
+                        if c.root == course.root else None)
     code, out, _ = _run(["similarity", "01_a"], capsys)
     assert code == 0 and calls == [0.6]
     assert out == ("01_a: 3 pair(s) compared, 2 at or above 60% similarity\n    90%  a ~ b\n    60%  a ~ c\n    30%  b ~ c\n"
-                   "side by side: /r/s.html (evidence for a person to weigh, not a verdict; nothing is recorded in the gradebook)\n")
+                   "side by side: /r/01_a/s.html (evidence for a person to weigh, not a verdict; nothing is recorded in the gradebook)\n")
     code, out, _ = _run(["similarity", "01_a", "--threshold", "0.95", "--top", "1"], capsys)
     assert calls[-1] == 0.95
     assert out.splitlines()[:2] == ["01_a: 3 pair(s) compared, 0 at or above 95% similarity", "    90%  a ~ b"]
@@ -213,11 +247,11 @@ def test_demo(course, capsys, monkeypatch, calls) -> None:
     from course.grading import demo
 
     monkeypatch.setattr(demo, "run", lambda c: calls.append(("run", c.root)))
-    monkeypatch.setattr(demo, "run_class", lambda c, a, n, seed: calls.append(("class", a, n, seed)))
+    monkeypatch.setattr(demo, "run_class", lambda c, a, n, seed: calls.append(("class", c.root, a, n, seed)))
     assert _run(["demo"], capsys)[0] == 0
     assert _run(["demo", "--students", "5"], capsys)[0] == 0
     assert _run(["demo", "--students", "4", "--assignment", "02_b", "--seed", "3"], capsys)[0] == 0
-    assert calls == [("run", course.root), ("class", "01_a", 5, 0), ("class", "02_b", 4, 3)]
+    assert calls == [("run", course.root), ("class", course.root, "01_a", 5, 0), ("class", course.root, "02_b", 4, 3)]
 
 
 def test_hub(course, capsys, monkeypatch, calls) -> None:
@@ -294,6 +328,7 @@ def test_every_option_has_its_help() -> None:
     assert texts[("release", "due")] == ("due date (local time); late submissions get nbgrader's late penalty", "'YYYY-MM-DD HH:MM'")
     assert texts[("release", "assignments")] == ("default: every assignment in source/", "ASSIGNMENT")
     assert texts[("autograde", "all")][0] == "every assignment in source/"
+    assert "[ASSIGNMENT ...]" in sub.choices["autograde"].format_usage()
     assert texts[("autograde", "student")][0] == "grade only this student"
     assert texts[("autograde", "jobs")][0] == "parallel grading processes (default: the number of cores)"
     assert texts[("autograde", "force")][0] == "grade again submissions that are already graded"
