@@ -85,7 +85,8 @@ def test_autograde_one_success_records_time_and_flags(course: Course) -> None:
 def test_a_grader_failure_leaves_the_student_ungraded(course: Course, marker: str) -> None:
     _fake_api(course, {"bob": {"success": False, "error": None, "log": f"x\nValueError: {marker} here\nPlease see the error log"}})
     out = autograde.autograde_one(course, "01_a", "bob")
-    assert (out.ok, out.score, out.assignment) == (False, None, "01_a")
+    assert (out.student, out.ok, out.score, out.assignment) == ("bob", False, None, "01_a")
+    assert isinstance(out.seconds, float) and 0 <= out.seconds < 60
     assert out.message.startswith("not graded: ")
     assert course.score("01_a", "bob") is None
     _fake_api(course, {"bob": {"success": False, "error": f"{marker}", "log": None}})
@@ -97,7 +98,9 @@ def test_a_submission_nbgrader_cannot_grade_scores_zero(course: Course) -> None:
     _fake_api(course, {"bob": {"success": False, "error": "", "log": "boom failed"}})
     out = autograde.autograde_one(course, "01_a", "bob")
     reason = "no notebook submitted (expected 01_a.ipynb; the folder holds notes.txt)"
-    assert (out.ok, out.message) == (True, f"graded 0: {reason}")
+    assert (out.student, out.assignment, out.ok, out.message) == ("bob", "01_a", True, f"graded 0: {reason}")
+    assert isinstance(out.seconds, float) and 0 <= out.seconds < 60
+    assert list(report.load(report.report_path(course.root / "autograded", "bob", "01_a"))["notebooks"]) == ["01_a"]
     assert out.score == Score("bob", "01_a", 0.0, 5.0, {"t1": (0.0, 2.0), "t2": (0.0, 3.0)})
     with course.gradebook() as gb:
         snb = gb.find_submission_notebook("01_a", "01_a", "bob")
@@ -124,6 +127,14 @@ def test_failure_reasons(course: Course) -> None:
     assert reason("bob") == "the notebook is missing: expected 01_a.ipynb, found n0.ipynb, n1.ipynb, n2.ipynb, n3.ipynb, n4.ipynb"
     nbformat.write(new_notebook(), str(folder / "01_a.ipynb"))
     assert reason("bob") == "nbgrader could not grade the submission: KeyError: 'x'"
+    _fake_api(course, {"bob": {"success": False, "error": "", "log": "KeyError: 'cells'"}})
+    out = autograde.autograde_one(course, "01_a", "bob")
+    assert out.message == "graded 0: nbgrader could not grade the submission: KeyError: 'cells'"
+    nbformat.write(new_notebook(), str(course.root / "source" / "01_a" / "extra.ipynb"))
+    assert reason("bob") == "nbgrader could not grade the submission: KeyError: 'x'"
+    assert reason("nobody") == "no notebook submitted (expected 01_a.ipynb, extra.ipynb)"
+    (folder / "01_a.ipynb").unlink()
+    assert reason("bob").startswith("the notebook is missing: expected 01_a.ipynb, extra.ipynb, found n0.ipynb")
 
 
 def test_grading_as_zero_when_the_gradebook_fails(course: Course, monkeypatch) -> None:
@@ -134,7 +145,8 @@ def test_grading_as_zero_when_the_gradebook_fails(course: Course, monkeypatch) -
 
     monkeypatch.setattr(autograde, "_grade_as_zero", broken)
     out = autograde.autograde_one(course, "01_a", "bob")
-    assert (out.ok, out.score) == (False, None)
+    assert (out.student, out.assignment, out.ok, out.score) == ("bob", "01_a", False, None)
+    assert isinstance(out.seconds, float) and 0 <= out.seconds < 60
     assert out.message == "no notebook submitted (expected 01_a.ipynb); and it could not be recorded: disk full"
 
 

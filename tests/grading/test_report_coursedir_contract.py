@@ -174,6 +174,9 @@ def test_ensure_tools_on_path(monkeypatch) -> None:
     assert os.environ["PATH"] == os.pathsep.join([bindir, "/a", "/b"])
     coursedir.ensure_tools_on_path()
     assert os.environ["PATH"] == os.pathsep.join([bindir, "/a", "/b"])
+    monkeypatch.setenv("PATH", os.pathsep.join([bindir, "/a", bindir]))
+    coursedir.ensure_tools_on_path()
+    assert os.environ["PATH"] == os.pathsep.join([bindir, "/a", bindir]), "already first: left alone"
     monkeypatch.delenv("PATH")
     coursedir.ensure_tools_on_path()
     assert os.environ["PATH"] == os.pathsep.join([bindir, ""])
@@ -268,14 +271,14 @@ def test_scores(course: Course) -> None:
 def test_run_api_captures_every_output(capfd) -> None:
     def call(a, b=0):
         print("py out")
-        print("py err", file=sys.stderr)
-        os.write(1, b"fd out\n")
+        sys.stderr.write("py err\n")
+        os.write(1, b"fd out \xff\n")
         os.write(2, b"fd err\n")
         return {"success": True, "args": (a, b), "log": "earlier\n"}
 
     result = coursedir.run_api(call, 1, b=2)
     assert result["args"] == (1, 2) and result["success"] is True
-    assert result["log"] == "earlier\npy out\npy err\nfd out\nfd err\n"
+    assert result["log"] == "earlier\npy out\npy err\nfd out \ufffd\nfd err\n"
     out, err = capfd.readouterr()
     assert out == "" and err == ""
     assert coursedir.run_api(lambda: {"log": None})["log"] == ""
@@ -308,7 +311,12 @@ def test_last_error_line() -> None:
     assert coursedir.last_error_line({"error": "x failed", "log": "y"}) == "x failed"
 
 
-def test_scratch_course_and_submit(tmp_path: Path) -> None:
+def test_scratch_course_and_submit(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("COURSE_DB_URL", "postgresql://shared/db")
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    import time
+
+    time.tzset()
     c = make_course(tmp_path / "c", ("01_a", "02_b"))
     (c.root / "source" / "01_a" / "data.csv").write_text("1")
     scratch = coursedir.scratch_course(c, tmp_path / "s" / "t", ["01_a"])
@@ -322,7 +330,14 @@ def test_scratch_course_and_submit(tmp_path: Path) -> None:
     target = coursedir.submit(c, "01_a", "alice", nb)
     assert target == c.root / "submitted" / "alice" / "01_a"
     assert (target / "01_a.ipynb").read_bytes() == nb.read_bytes()
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} UTC", (target / "timestamp.txt").read_text())
+    stamp = (target / "timestamp.txt").read_text()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} UTC", stamp)
+    import datetime
+
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    assert abs((datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f UTC") - now).total_seconds()) < 600, "in UTC"
+    monkeypatch.delenv("TZ")
+    time.tzset()
     (target / "old.txt").write_text("old")
     coursedir.submit(c, "01_a", "alice", nb)
     assert sorted(p.name for p in target.iterdir()) == ["01_a.ipynb", "timestamp.txt"]
