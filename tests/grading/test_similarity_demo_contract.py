@@ -52,6 +52,11 @@ def test_solution_code(tmp_path: Path) -> None:
     assert similarity.solution_code(p) == ""
     p.write_text("[1]")
     assert similarity.solution_code(p) == "\n"
+    p.write_text("{}")
+    assert similarity.solution_code(p) == "\n"
+    p.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "no metadata"},
+                                       {"cell_type": "code", "metadata": {"nbgrader": {"solution": True}}}]}))
+    assert similarity.solution_code(p) == "\n"
     p.write_text(json.dumps({"cells": [
         {"cell_type": "code", "metadata": {"nbgrader": {"solution": True}}, "source": ["a = 1\n", "b = 2"]},
         {"cell_type": "markdown", "metadata": {"nbgrader": {"solution": True}}, "source": "text"},
@@ -95,10 +100,28 @@ def test_compare(course, tmp_path: Path) -> None:
     assert "<h2>alice ~ bob: 100%</h2>" in html and "<p>100% of alice's code appears in bob's; 100% the other way.</p>" in html
     assert "<span class='highlight-red'>" in html and "<span class='highlight-green'>" in html
     assert "carol ~" not in html and "No pair reaches the threshold." not in html
+    assert html.startswith(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Similar submissions</title><style>"
+        "body{font-family:system-ui,sans-serif;margin:1em 2em;color:#222}.pair{margin:1.5em 0;border-top:2px solid #ccc}"
+        ".cols{display:flex;gap:1em}.cols>div{flex:1;min-width:0}pre{background:#f7f7f7;padding:.6em;font-size:12px;"
+        "white-space:pre-wrap;overflow-wrap:anywhere}.highlight-red{background:#f9c0c0}.highlight-green{background:#bfe8c0}"
+        "</style></head><body>\n")
+    assert "All pairs: <a href='similarity.csv'>similarity.csv</a>.</p>\n" in html and html.endswith("</body></html>")
+    import re
+
+    red, green = re.findall(r"<pre>(.*?)</pre>", html, re.S)
+    assert red.count("<span class='highlight-red'>") == red.count("</span>") >= 1 and "XX" not in red
+    assert green.count("<span class='highlight-green'>") == green.count("</span>") >= 1 and "XX" not in green
+    assert "range(3)" in html and "&lt;" not in html
     _pairs, page = similarity.compare(course, "01_a", threshold=1.01, students=["alice", "carol"], show=5)
     assert page == course.root / "reports" / "01_a" / "similarity.html"
     assert [(p.a, p.b) for p in _pairs] == [("alice", "carol")]
-    assert "<p>No pair reaches the threshold.</p>" in page.read_text()
+    assert "<p>No pair reaches the threshold.</p>\n</body></html>" in page.read_text()
+    _submission(course, "hal", "def area(w, h):\n    if w < 0 or h > 9:\n        return 0\n    return w * h\n")
+    _submission(course, "ivy", "def area(a, b):\n    if a < 0 or b > 9:\n        return 0\n    return a * b\n")
+    _pairs, page = similarity.compare(course, "01_a", tmp_path / "esc", threshold=0.0, students=["hal", "ivy"])
+    html = page.read_text()
+    assert "w &lt; 0 or h &gt; 9" in html and "w < 0" not in html
 
 
 def test_compare_limits_and_errors(course, tmp_path: Path) -> None:
