@@ -9,8 +9,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from tinycourse import add_grades, code_cell, make_course
 from nbformat.v4 import new_notebook, new_output
+from tinycourse import add_grades, code_cell, make_course
 
 from course.grading import analytics, report
 from course.grading.analytics import Exercise, Student

@@ -4,7 +4,6 @@ replaced by fakes that write what nbgrader would (no kernels); the oracle of `ma
 from __future__ import annotations
 
 import os
-import time
 import types
 import warnings
 from pathlib import Path

@@ -12,7 +12,7 @@ from tinycourse import make_course
 
 from course.grading import cli
 from course.grading.autograde import Outcome
-from course.grading.coursedir import CourseError, Score
+from course.grading.coursedir import Score
 
 
 @pytest.fixture

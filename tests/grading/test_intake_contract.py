@@ -12,10 +12,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from tinycourse import code_cell
 from nbformat.v4 import new_markdown_cell, new_notebook
 from nbgrader.api import Gradebook
 from nbgrader.utils import compute_checksum
+from tinycourse import code_cell
 
 from course.grading import intake
 

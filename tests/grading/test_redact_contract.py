@@ -3,9 +3,9 @@ The oracle of `make mutation` for the feedback redactor (in-process, no kernels)
 
 from __future__ import annotations
 
-from tinycourse import code_cell
 from nbformat import from_dict
 from nbformat.v4 import new_markdown_cell, new_notebook, new_output
+from tinycourse import code_cell
 
 from course.grading import redact
 from course.grading.redact import HideHiddenTests

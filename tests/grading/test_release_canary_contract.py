@@ -15,8 +15,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from tinycourse import code_cell, make_course
 from nbformat.v4 import new_notebook, new_output
+from tinycourse import code_cell, make_course
 
 from course.grading import canary, coursedir, release
 from course.grading.coursedir import Course, CourseError

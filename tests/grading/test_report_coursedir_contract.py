@@ -14,8 +14,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from tinycourse import add_grades, make_course
 from nbformat.v4 import new_notebook
+from tinycourse import add_grades, make_course
 
 from course.grading import coursedir, report
 from course.grading.coursedir import Course, CourseError, Score

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from tinycourse import code_cell, make_course
 from nbformat.v4 import new_markdown_cell, new_notebook
+from tinycourse import code_cell, make_course
 
 from course.grading import classsim, demo, doctor, similarity
 from course.grading.autograde import Outcome
