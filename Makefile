@@ -53,11 +53,13 @@ bench: setup
 doctor: setup
 	$(BIN)/course doctor
 
-# Mutation testing (mutmut) of the checks and the device helpers against their fast tests; writes
-# benchmarks/mutation.md and fails when a module misses its target or a survivor is unexplained.
+# Mutation testing (mutmut) of the checks, the device helpers and the grader (course/grading/) against
+# their fast in-process tests; writes benchmarks/mutation.md (a score per module, the grader's as a
+# whole) and fails when one misses its target or a survivor is unexplained. One module at a time,
+# keeping the other results: make mutation MUTANTS='course.grading.lms.*'
 mutation: setup
-	rm -rf mutants
-	$(BIN)/mutmut run
+	$(if $(MUTANTS),,rm -rf mutants)
+	$(BIN)/mutmut run $(MUTANTS)
 	$(BIN)/python scripts/mutation_report.py
 
 # A JupyterHub for the class on this machine (root): accounts, exchange, Formgrader; see README.

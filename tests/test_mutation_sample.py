@@ -31,9 +31,29 @@ DEFECTS = [
     ("device.py", "    elif cuda_required():", "    elif False:", "a missing CUDA skipped quietly"),
 ]
 
+# The grader: (module under course/grading/, old, new, what, its fast oracle under tests/grading/).
+GRADING_DEFECTS = [
+    ("intake.py", "if len(candidates) == 1:", "if False:", "a renamed notebook graded as missing", "test_intake_contract.py"),
+    ("redact.py", "(hidden if inside else kept).append(line)", "kept.append(line)", "hidden tests shown in feedback",
+     "test_redact_contract.py"),
+    ("autograde.py", "if any(marker in text for marker in GRADER_FAILURES):", "if False:",
+     "a grader failure scored 0 instead of left ungraded", "test_autograde_parallel_contract.py"),
+    ("parallel.py", 'if _timestamp(graded) != _timestamp(course.root / "submitted" / student / assignment):', "if False:",
+     "a new submission skipped as already graded", "test_autograde_parallel_contract.py"),
+    ("lms.py", "return max(0.0, self.score - self.penalty)", "return self.score", "late penalties not applied",
+     "test_roster_lms_grades_contract.py"),
+    ("canary.py", "    if got < best:", "    if False:", "a reference below full marks passes the canary",
+     "test_release_canary_contract.py"),
+    ("release.py", "if edited and not force:", "if False:", "a learner's edited release overwritten",
+     "test_release_canary_contract.py"),
+    ("report.py", "return bool(flags), flags, notes", "return False, flags, notes", "flags for review dropped",
+     "test_report_coursedir_contract.py"),
+]
 
-def _oracle(tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """The fast tests, run against the copy of the course package in tmp_path."""
+
+def _oracle(tmp_path: Path, tests: list[Path] | None = None) -> subprocess.CompletedProcess[str]:
+    """The fast tests (by default those of the checks and the device helpers), run against the
+    copy of the course package in tmp_path."""
     env = dict(os.environ, PYTHONPATH=str(tmp_path), COURSE_DATA_DIR=str(data_dir()))
     code = "import course, sys; sys.exit(0 if course.__file__.startswith(sys.argv[1]) else 3)"
     assert subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=tmp_path, env=env).returncode == 0, (
@@ -41,7 +61,7 @@ def _oracle(tmp_path: Path) -> subprocess.CompletedProcess[str]:
     )
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-         str(ROOT / "tests" / "test_checks_contract.py"), str(ROOT / "tests" / "test_device_contract.py")],
+         *map(str, tests or [ROOT / "tests" / "test_checks_contract.py", ROOT / "tests" / "test_device_contract.py"])],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
     )
 
@@ -63,3 +83,23 @@ def test_the_fast_tests_kill_a_planted_defect(tmp_path: Path, module: str, old: 
     (pkg / module).write_text(source.replace(old, new))
     proc = _oracle(tmp_path)
     assert proc.returncode == 1, f"planted '{what}' in course/{module} and no fast test failed:\n{proc.stdout[-1500:]}"
+
+
+@pytest.mark.slow
+def test_the_copy_without_a_defect_passes_the_grader_fast_tests(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "course", tmp_path / "course", ignore=shutil.ignore_patterns("__pycache__"))
+    proc = _oracle(tmp_path, sorted({ROOT / "tests" / "grading" / d[4] for d in GRADING_DEFECTS}))
+    assert proc.returncode == 0, proc.stdout[-1500:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("module", "old", "new", "what", "oracle"), GRADING_DEFECTS, ids=[d[3] for d in GRADING_DEFECTS])
+def test_the_grader_fast_tests_kill_a_planted_defect(tmp_path: Path, module: str, old: str, new: str, what: str, oracle: str) -> None:
+    pkg = tmp_path / "course"
+    shutil.copytree(ROOT / "course", pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    path = pkg / "grading" / module
+    source = path.read_text()
+    assert source.count(old) == 1, f"the defect '{what}' no longer applies to course/grading/{module}: update the sample"
+    path.write_text(source.replace(old, new))
+    proc = _oracle(tmp_path, [ROOT / "tests" / "grading" / oracle])
+    assert proc.returncode == 1, f"planted '{what}' in course/grading/{module} and no fast test failed:\n{proc.stdout[-1500:]}"
