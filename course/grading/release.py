@@ -54,6 +54,8 @@ def _cells_digest(path: Path) -> str | None:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        return None  # not a notebook: nothing the course generated
     h = hashlib.sha256()
     for cell in cells:
         src = cell.get("source", "")

@@ -76,6 +76,9 @@ def test_cells_digest(tmp_path: Path) -> None:
     assert release._cells_digest(p) == _digest([["a", "code", "5"]])
     p.write_bytes(b"\xff")
     assert release._cells_digest(p) is None
+    for not_cells in ('{"cells": 5}', '{"cells": "abc"}', '{"cells": [1, 2]}'):  # JSON, but no notebook
+        p.write_text(not_cells)
+        assert release._cells_digest(p) is None
 
 
 def _git(root: Path, *args: str) -> None:
