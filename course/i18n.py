@@ -83,10 +83,7 @@ def _catalog(lang: str) -> dict[str, str]:
 
 def gettext(message: str) -> str:
     """``message`` in the current language, or as it is when there is no translation."""
-    lang = language()
-    if lang == "en":
-        return message
-    return _catalog(lang).get(message, message)
+    return translate(message, language())
 
 
 # The checks' default names for what they check: translated when a message uses them.
@@ -108,6 +105,9 @@ def translate(message: str, lang: str) -> str:
 def format_in(lang: str, template: str, **fields: Any) -> str:
     """``template`` translated to ``lang`` and filled; a translation that cannot be filled falls back to English."""
     text = translate(template, lang)
+    if text is template:
+        return template.format(**fields)
+    fields = {k: translate(v, lang) if isinstance(v, str) and v in DEFAULT_NAMES else v for k, v in fields.items()}
     try:
         return text.format(**fields)
     except (KeyError, IndexError, ValueError):
@@ -130,15 +130,8 @@ def notebook_language(nb: Any) -> str:
 
 
 def format_message(template: str, **fields: Any) -> str:
-    """``gettext(template).format(**fields)``; a translation that cannot be filled falls back to English."""
-    text = gettext(template)
-    if text is template:
-        return template.format(**fields)
-    fields = {k: gettext(v) if isinstance(v, str) and v in DEFAULT_NAMES else v for k, v in fields.items()}
-    try:
-        return text.format(**fields)
-    except (KeyError, IndexError, ValueError):
-        return template.format(**fields)
+    """``template`` in this process's language (:func:`use`), filled: :func:`format_in` for :func:`language`."""
+    return format_in(language(), template, **fields)
 
 
 # --- what a notebook says: extraction ----------------------------------------------------------

@@ -37,6 +37,8 @@ from typing import Any
 
 import pytest
 
+from course.hub import user_exists
+
 from .conftest import FAILED, TIMINGS, VIEWPORT, cannot_run
 from .lab import ROOT, expect, free_port, menu, one_line, validate
 
@@ -218,7 +220,7 @@ def hub(request: pytest.FixtureRequest, artifacts: Path) -> Iterator[Hub]:
             known = {}
         known.update({k: round(v, 1) for k, v in TIMINGS.items() if k.startswith("hub")})
         path.write_text(json.dumps(known, indent=2) + "\n")
-        left = [a.name for a in h.accounts if _exists(a.name)]
+        left = [a.name for a in h.accounts if user_exists(a.name)]
         assert not left, f"accounts left behind: {left}"
 
     request.addfinalizer(clean)
@@ -241,12 +243,6 @@ def hub(request: pytest.FixtureRequest, artifacts: Path) -> Iterator[Hub]:
     yield h
 
 
-def _exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-        return True
-    except KeyError:
-        return False
 
 
 # --------------------------------------------------------------------------------------------
