@@ -56,10 +56,11 @@ doctor: setup
 # Mutation testing (mutmut) of the checks, the device helpers and the grader (course/grading/) against
 # their fast in-process tests; writes benchmarks/mutation.md (a score per module, the grader's as a
 # whole) and fails when one misses its target or a survivor is unexplained. One module at a time,
-# keeping the other results: make mutation MUTANTS='course.grading.lms.*'
+# keeping the other results: make mutation MUTANTS='course.grading.lms.*'. After new tests, run again
+# every mutant not yet killed (mutmut itself re-runs those of functions that changed): make mutation RECHECK=1
 mutation: setup
-	$(if $(MUTANTS),,rm -rf mutants)
-	$(BIN)/mutmut run $(MUTANTS)
+	$(if $(MUTANTS)$(RECHECK),,rm -rf mutants)
+	$(BIN)/mutmut run $(MUTANTS) $(if $(RECHECK),$$($(BIN)/python scripts/mutation_report.py --unkilled))
 	$(BIN)/python scripts/mutation_report.py
 
 # A JupyterHub for the class on this machine (root): accounts, exchange, Formgrader; see README.

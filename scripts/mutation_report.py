@@ -22,14 +22,22 @@ PACKAGE_TARGET = 80.0
 MODULE = re.compile(r"^(.+?)\.x(?:_|ǁ)")
 
 
-def main() -> int:
+def results() -> dict[str, str]:
+    """mutant name -> status ('killed', 'survived', 'no tests', 'not checked', ...)."""
     out = subprocess.run([str(Path(sys.executable).with_name("mutmut")), "results", "--all", "true"],
                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    results = dict(re.findall(r"^\s*(\S+):\s*(.+?)\s*$", out, re.M))
+    return dict(re.findall(r"^\s*(\S+):\s*(.+?)\s*$", out, re.M))
+
+
+def main() -> int:
+    if sys.argv[1:] == ["--unkilled"]:  # for `make mutation RECHECK=1`: every mutant to run again
+        print("\n".join(n for n, s in results().items() if s not in ("killed", "timeout")))
+        return 0
+    results_ = results()
     equivalent = tomllib.loads((ROOT / "benchmarks" / "mutation-equivalent.toml").read_text())
     total, killed = Counter(), Counter()
     unexplained = []
-    for name, status in results.items():
+    for name, status in results_.items():
         module = MODULE.match(name).group(1)
         total[module] += 1
         if status == "killed" or status == "timeout":
@@ -54,7 +62,7 @@ def main() -> int:
         lines.append(f"| `{module}` | {killed[module]} | {total[module]} | {score:.1f} % | {target:.0f} % |")
     lines.append("\n## Surviving mutants judged equivalent\n")
     for name, why in sorted(equivalent.items()):
-        if name in results and results[name] != "killed":
+        if name in results_ and results_[name] != "killed":
             lines.append(f"- `{name}`: {why}")
     lines.append("\n## Surviving mutants with no explanation (each needs a test)\n")
     lines += [f"- `{n}` ({s})" for n, s in unexplained] or ["None."]
