@@ -1,6 +1,6 @@
 """Summarise a `mutmut run` as benchmarks/mutation.md: the score per module, and every survivor
-either explained (benchmarks/mutation-equivalent.toml: why it cannot change what a student
-gets) or listed as a gap for a new test. `make mutation` runs both; exits non-zero when a
+either explained (benchmarks/mutation-equivalent/<module>.toml: why it cannot change what a
+student gets) or listed as a gap for a new test. `make mutation` runs both; exits non-zero when a
 module misses its target or a survivor is unexplained."""
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ def main() -> int:
         print("\n".join(n for n, s in results().items() if s not in ("killed", "timeout")))
         return 0
     results_ = results()
-    equivalent = tomllib.loads((ROOT / "benchmarks" / "mutation-equivalent.toml").read_text())
+    equivalent: dict[str, str] = {}
+    for path in sorted((ROOT / "benchmarks" / "mutation-equivalent").glob("*.toml")):
+        equivalent.update(tomllib.loads(path.read_text()))
     total, killed = Counter(), Counter()
     unexplained = []
     for name, status in results_.items():
