@@ -367,7 +367,10 @@ def _write(path: Path, cat: Any) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
-    write_po(buf, cat, width=0, omit_header=False, ignore_obsolete=True, include_previous=True)
+    # No previous msgid (#|): Babel writes a multi-line one on wrapped comment lines that it reads
+    # back as translator comments, piling up on every update. The fuzzy flag and the old
+    # translation, kept for the translator to adapt, say what changed.
+    write_po(buf, cat, width=0, omit_header=False, ignore_obsolete=True)
     data = buf.getvalue()
     if not path.is_file() or path.read_bytes() != data:
         path.write_bytes(data)

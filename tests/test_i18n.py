@@ -124,6 +124,14 @@ def test_a_changed_english_text_makes_its_translation_fuzzy_and_fails_the_check(
     found = i18n.problems(root, "zh_CN")
     assert any("fuzzy" in p and "[intro]" in p for p in found), found
     assert any("is not what `course i18n build` writes" in p for p in i18n.stale_builds(root, "zh_CN"))
+    # the old translation stays for the translator to adapt, and the catalogue reads back as written
+    # (no broken comments made of the old multi-line English, piling up on every update)
+    po = root / "locale" / "zh_CN" / "LC_MESSAGES" / "notebooks" / "01_x.po"
+    written = po.read_bytes()
+    entry = next(m for m in i18n._read(po, "zh_CN") if m.context == "intro")
+    assert entry.fuzzy and entry.string == "# 张量\n\n张量存放数字。" and entry.user_comments == []
+    i18n.update(root, "zh_CN")
+    assert po.read_bytes() == written
 
 
 def test_the_checks_speak_the_language_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
