@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -102,7 +104,7 @@ def test_the_box_isolates_and_binds_everything_but_its_folders_read_only(tmp_pat
     run = host.mk("run")
     scratch = str(tmp_path / "autograded" / "alice" / "01_x")
     given = host.mk("autograded/alice/01_x/given")
-    extra = host.mk("extra")
+    extra = host.mk("extra-folder-of-the-course-models")  # longer than every other read-only path
     box = sbx.Box(cwd=scratch, visible=[given], extra_rw=[run], extra_ro=[extra, extra, str(tmp_path / "missing")],
                   env={"LANG": "C.UTF-8", "HOME": "/tmp/home"}, limits=sbx.Limits(tmp_mb=3))
     args = box.wrap(["python", "-m", "kernel"])
@@ -132,7 +134,9 @@ def test_the_box_isolates_and_binds_everything_but_its_folders_read_only(tmp_pat
     # the parents of every bind are made, once, before it; never /tmp or a bound or system folder
     dirs = [op[1] for op in ops if op[0] == "--dir"]
     assert all(op[2] == {"--perms": "0755"} for op in ops if op[0] == "--dir")
-    assert len(dirs) == len(set(dirs)) and "/tmp" not in dirs and str(tmp_path) in dirs
+    assert len(dirs) == len(set(dirs))
+    ancestors = {str(a) for a in tmp_path.parents if len(a.parts) > 1 and str(a) != "/tmp"}
+    assert set(dirs) == ancestors | {str(tmp_path / d) for d in ("", "checkout", "autograded", "autograded/alice")}
     assert not set(dirs) & {host.usr, host.py, host.course, run, scratch, extra}
     made = {"/", "/tmp", "/dev", "/proc", host.usr}  # (a system folder is top-level on a real host)
     for op in ops:
@@ -172,6 +176,29 @@ def test_a_symlinked_folder_is_shown_at_both_paths_with_its_target(tmp_path: Pat
     assert [op[1:] for op in ops if op[0] == "--tmpfs"] == [(d, {"--perms": "1777", "--size": str(512 << 20)}) for d in ("/tmp", "/dev/shm")]
 
 
+def test_folders_the_box_already_has_are_not_made_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bwrap's --dir for a folder the box already has (its /dev, its /proc, a symlinked system
+    folder, a bound folder) would stand in the way of what is there."""
+    Host(tmp_path, monkeypatch)
+    run = str(tmp_path / "run")
+    box = sbx.Box(cwd=str(tmp_path / "run" / "scratch"), extra_rw=[run, "/dev/shm/sockets", "/proc/driver/x", "/bin/x/y",
+                                                                   "/srv/grader/sockets"])
+    ops, _ = parse(box.wrap(["k"]))
+    dirs = [op[1] for op in ops if op[0] == "--dir"]
+    assert not set(dirs) & {"/dev", "/proc", "/bin", run}, dirs
+    assert "/bin/x" in dirs and "/proc/driver" in dirs
+    assert dirs.index("/srv") < dirs.index("/srv/grader"), "a new top-level folder is made first"
+    assert all(d.startswith("/") for d in dirs)
+
+
+def test_what_lies_under_sys_is_seen_through_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Host(tmp_path, monkeypatch)
+    under = os.path.join("/sys", sorted(os.listdir("/sys"))[0])
+    ops, _ = parse(sbx.Box(cwd=None, extra_ro=[under]).wrap(["k"]))
+    assert ("--ro-bind", "/sys", "/sys", {}) in ops
+    assert not any(op[0] in ("--ro-bind", "--dir") and op[-2] == under for op in ops), ops
+
+
 @pytest.mark.parametrize("which", ["/usr/bin/setpriv", None])
 def test_as_root_the_kernel_switches_to_an_unprivileged_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str | None) -> None:
     Host(tmp_path, monkeypatch)
@@ -186,14 +213,15 @@ def test_as_root_the_kernel_switches_to_an_unprivileged_user(tmp_path: Path, mon
 
 
 def test_the_host_folders_the_box_starts_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    links = {"/bin": "usr/bin", "/lib": "usr/lib"}
-    dirs = {"/usr", "/etc", "/opt", "/lib64"}
+    links = {"/bin": "usr/bin", "/lib": "usr/lib", "/sbin": "usr/sbin", "/lib32": "usr/lib32"}
+    dirs = {"/usr", "/etc", "/opt", "/lib64", "/libx32", "/home"}
     monkeypatch.setattr(os.path, "islink", lambda p: p in links)
     monkeypatch.setattr(os.path, "isdir", lambda p: p in dirs or p in links)
     monkeypatch.setattr(os, "readlink", lambda p: links[p])
     found = sbx._system_dirs()
     monkeypatch.undo()
-    assert found == [("/usr", None), ("/bin", "usr/bin"), ("/lib", "usr/lib"), ("/lib64", None), ("/etc", None), ("/opt", None)]
+    assert found == [("/usr", None), ("/bin", "usr/bin"), ("/sbin", "usr/sbin"), ("/lib", "usr/lib"), ("/lib32", "usr/lib32"),
+                     ("/lib64", None), ("/libx32", None), ("/etc", None), ("/opt", None)], "and never /home"
     paths = sbx._python_paths()
     assert sys.prefix in paths and paths == sorted(set(paths))
     assert str(Path(os.path.realpath(sys.executable)).parent.parent) in paths
@@ -205,8 +233,10 @@ def test_the_host_folders_the_box_starts_from(tmp_path: Path, monkeypatch: pytes
 def test_python_paths_are_the_existing_installation_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "venv" / "bin").mkdir(parents=True)
     (tmp_path / "base").mkdir()
+    (tmp_path / "real" / "bin").mkdir(parents=True)
+    (tmp_path / "real" / "bin" / "python3").write_text("")
     exe = tmp_path / "venv" / "bin" / "python"
-    exe.write_text("")
+    exe.symlink_to(tmp_path / "real" / "bin" / "python3")  # a venv's python links to the installation's
     monkeypatch.setattr(sys, "prefix", str(tmp_path / "venv"))
     monkeypatch.setattr(sys, "exec_prefix", str(tmp_path / "venv"))
     monkeypatch.setattr(sys, "base_prefix", str(tmp_path / "base"))
@@ -214,7 +244,7 @@ def test_python_paths_are_the_existing_installation_folders(tmp_path: Path, monk
     monkeypatch.setattr(sys, "executable", str(exe))
     found = sbx._python_paths()
     monkeypatch.undo()
-    assert found == [str(tmp_path / "base"), str(tmp_path / "venv")]
+    assert found == [str(tmp_path / "base"), str(tmp_path / "real"), str(tmp_path / "venv")]
 
 
 def test_inside_means_the_folder_itself_or_below_it() -> None:
@@ -224,6 +254,7 @@ def test_inside_means_the_folder_itself_or_below_it() -> None:
     assert not sbx._inside("/a/bc", ["/a/b"])
     assert not sbx._inside("/a", ["/a/b"])
     assert not sbx._inside("/a", [])
+    assert not sbx._inside("/mnt/data", ["/mnt/X"])
 
 
 # --- limits -------------------------------------------------------------------------------
@@ -246,6 +277,10 @@ def test_limited_starts_the_program_through_the_launcher(monkeypatch: pytest.Mon
                     f"DATA={1 << 20}", "--", "/opt/py/bin/python3", "-m", "kernel"]
     assert sbx.limited(["/abs/python"], limits)[-1] == "/abs/python"
     assert sbx.limited(["unknown"], limits)[-1] == "unknown"
+    monkeypatch.setattr(sys, "platform", "win32")
+    plain = sbx.limited(["python3", "-m", "kernel"], limits)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert plain == ["python3", "-m", "kernel"], "no resource limits on Windows: the program starts as it is"
 
 
 def test_the_launcher_sets_each_limit_then_becomes_the_program(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -390,6 +425,15 @@ def test_no_sandbox_is_said_once_to_the_log_or_stderr(monkeypatch: pytest.Monkey
     assert capsys.readouterr().err == "course: UNSANDBOXED grading: no bwrap; student code can read and write whatever this user can\n"
 
 
+def test_the_warning_is_flushed_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    monkeypatch.setattr(sys, "stderr", SimpleNamespace(write=lambda text: events.append("write"), flush=lambda: events.append("flush")))
+    monkeypatch.setattr(sbx, "support", lambda refresh=False: sbx.Support(False, reason="no bwrap"))
+    monkeypatch.setattr(sbx, "_WARNED", False)
+    sbx.warn_once()
+    assert events and events[-1] == "flush", "seen before the grading starts, even when stderr is a pipe"
+
+
 def test_what_doctor_says_about_the_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sbx, "_user", lambda: "ann (uid 7)")
     root = sbx.Support(True, drop_user=True)
@@ -400,7 +444,8 @@ def test_what_doctor_says_about_the_sandbox(monkeypatch: pytest.MonkeyPatch) -> 
     assert plain.describe() == "sandboxed grading (bubblewrap): no network, read-only course files, memory/CPU/process limits"
     assert root.explain() == ("for ann (uid 7): bubblewrap, and as root the kernels switch to an unprivileged uid "
                               "(61000+) with setpriv, so root's files stay root's")
-    assert plain.explain().startswith("for ann (uid 7): bubblewrap in an unprivileged user namespace (no user switch")
+    assert plain.explain() == ("for ann (uid 7): bubblewrap in an unprivileged user namespace (no user switch: the kernel "
+                               "keeps this uid; everything but its scratch folder is bound read-only)")
     assert none.explain() == "for ann (uid 7): none, because no bwrap"
     assert sbx.Support(False, drop_user=True, reason="x").explain() == "for ann (uid 7): none, because x"
     assert sbx.Support(False).drop_user is False and sbx.Support(False).reason == ""
@@ -439,6 +484,7 @@ def test_the_kernel_environment_is_only_what_it_needs(monkeypatch: pytest.Monkey
     monkeypatch.setenv("HOME", "/home/instructor")
     monkeypatch.setenv("TMPDIR", "/var/tmp")
     monkeypatch.setenv("USER", "instructor")
+    monkeypatch.setenv("SystemRoot", r"C:\Windows")  # Python on Windows cannot start without it
     monkeypatch.setenv("PATH", "/home/instructor/bin:/usr/bin")
     env = sbx.kernel_env("/data", 5 if sandboxed else None, sandboxed)
     expected = {
@@ -452,7 +498,7 @@ def test_the_kernel_environment_is_only_what_it_needs(monkeypatch: pytest.Monkey
                          "XDG_CACHE_HOME": "/tmp/cache", "XDG_CONFIG_HOME": "/tmp/config", "TORCH_HOME": "/tmp/torch",
                          protocol.FD_ENV: "5"})
     else:
-        expected.update({"HOME": "/home/instructor", "TMPDIR": "/var/tmp", "USER": "instructor"})
+        expected.update({"HOME": "/home/instructor", "TMPDIR": "/var/tmp", "USER": "instructor", "SystemRoot": r"C:\Windows"})
     assert env == expected
     monkeypatch.setenv("LANG", "de_DE.UTF-8")
     assert sbx.kernel_env("/data", 0, False)["LANG"] == "de_DE.UTF-8"
@@ -504,12 +550,46 @@ def test_the_log_tail_reads_everything_up_to_its_default_size() -> None:
     assert sbx.LogTail(keep=4).keep == 4
 
 
+def test_the_log_tail_of_a_quiet_kernel() -> None:
+    log = sbx.LogTail()
+    os.write(log.write_fd, b"hi\n")
+    log.close_writer()
+    log._thread.join(5)
+    assert log.tail(100) == "hi\n"
+    quiet = sbx.LogTail()
+    quiet.close_writer()
+    assert quiet.tail(10) == ""
+
+
+def test_the_log_tail_does_not_wait_for_a_kernel_that_still_runs() -> None:
+    log = sbx.LogTail()
+    os.write(log.write_fd, b"still running\n")
+    start = time.monotonic()
+    tail = log.tail(100)
+    assert time.monotonic() - start < 1.0 and tail == "still running\n"
+    log.close_writer()
+
+
+def test_the_write_end_is_closed_even_as_descriptor_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A grader started with stdin closed gets descriptor 0 for the pipe: it must be closed too,
+    or the reader never sees the kernel end."""
+    log = sbx.LogTail()
+    real_fd = log.write_fd
+    closed: list[int] = []
+    monkeypatch.setattr(os, "close", closed.append)
+    log.write_fd = 0
+    log.close_writer()
+    monkeypatch.undo()
+    assert closed == [0] and log.write_fd == -1
+    os.close(real_fd)
+
+
 # --- which course package the kernel imports ---------------------------------------------------
 
 @pytest.fixture
 def fake_python(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """subprocess.run answering PROBE_COURSE as an interpreter would, by PYTHONPATH."""
-    state: dict[str, Any] = {"calls": [], "by_path": {}, "rc": 0, "raise": None}
+    state: dict[str, Any] = {"calls": [], "by_path": {}, "rc": 0, "raise": None, "noise": ""}
 
     def run(cmd: list[str], **kw: Any) -> Any:
         state["calls"].append((cmd, kw))
@@ -517,7 +597,7 @@ def fake_python(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         if state["raise"] is not None:
             raise state["raise"]
         found = state["by_path"].get(kw["env"].get("PYTHONPATH", ""), "")
-        return SimpleNamespace(returncode=state["rc"], stdout=f"noise\n{found}\n" if found else "\n", stderr="")
+        return SimpleNamespace(returncode=state["rc"], stdout=state["noise"] + f"{found}\n", stderr="")
 
     monkeypatch.setattr(subprocess, "run", run)
     monkeypatch.setattr(sbx, "_KERNEL_COURSE", {})
@@ -530,9 +610,15 @@ def test_the_kernels_course_package_is_asked_of_its_python_once(fake_python: dic
     assert sbx.kernel_course("/py", {"A": "2"}) == "/site/course"
     (cmd, kw), = fake_python["calls"]
     assert cmd == ["/py", "-c", sbx.PROBE_COURSE] and kw["env"] == {"A": "1"}
+    assert os.path.basename(kw["cwd"]).startswith("course-probe-") and not os.path.exists(kw["cwd"]), "and gone after"
     assert kw["capture_output"] and kw["text"] and kw["timeout"] == 60
     assert sbx.kernel_course("/py", {"PYTHONPATH": "/co"}) == "/co/course"
     assert sbx.kernel_course("/other", {}) == "/site/course" and len(fake_python["calls"]) == 3
+    assert sbx.kernel_course("/other", {"PYTHONPATH": ""}) == "/site/course" and len(fake_python["calls"]) == 3, \
+        "an empty PYTHONPATH is no PYTHONPATH"
+    assert sbx.kernel_course("/other", {"PYTHONPATH": "XXXX"}) is None and len(fake_python["calls"]) == 4
+    fake_python["noise"] = "a sitecustomize that prints\n"
+    assert sbx.kernel_course("/noisy", {}) == "/site/course", "the probe's own line is the last"
 
 
 @pytest.mark.parametrize("failure", ["none found", "exit status", "oserror", "timeout"])
@@ -566,7 +652,7 @@ def test_the_kernel_is_made_to_import_the_graders_course(monkeypatch: pytest.Mon
     mine = os.path.realpath(package_dir())
     parent = str(Path(mine).parent)
     imports = {"": "/site/course", parent: mine, f"{parent}{os.pathsep}/x": mine}
-    monkeypatch.setattr(sbx, "kernel_course", lambda python, env: imports.get(env.get("PYTHONPATH", "")))
+    monkeypatch.setattr(sbx, "kernel_course", lambda python, env: imports.get(env.get("PYTHONPATH", "")) if python == "/py" else mine)
     assert sbx.same_course("/py", {"A": "1"}) == {"A": "1", "PYTHONPATH": parent}
     assert sbx.same_course("/py", {"PYTHONPATH": "/x"}) == {"PYTHONPATH": f"{parent}{os.pathsep}/x"}
     env = {"PYTHONPATH": parent}
@@ -777,6 +863,7 @@ def test_a_sandboxed_kernel_is_prepared_in_a_private_run_folder(here: dict[str, 
         assert kw["cmd"][0] == "bwrap" and ("--chdir" in kw["cmd"]) and kw["cmd"][-2:] == ["-f", km.connection_file]
         info = asyncio.run(p.launch_kernel(kw["cmd"], env=kw["env"]))
         assert info == {"ok": True} and p._log.write_fd == -1, "the grader keeps no write end of the kernel's pipe"
+        assert launched["launch"] == [(kw["cmd"], {"env": kw["env"]})]
         p.lock_run_dir()
         assert here["chown"][-1] == (run, os.geteuid(), os.getegid()) and (os.stat(run).st_mode & 0o777) == 0o755
         asyncio.run(p.cleanup(restart=True))
@@ -784,6 +871,28 @@ def test_a_sandboxed_kernel_is_prepared_in_a_private_run_folder(here: dict[str, 
     finally:
         asyncio.run(p.cleanup())
     assert launched["cleanup"] == [True, False] and not os.path.exists(run) and p._run_dir is None
+
+
+def test_the_run_folder_is_short_whatever_tmpdir_says(here: dict[str, Any], launched: dict[str, Any], tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unix socket paths have at most 107 bytes: the kernel's sockets go under /tmp, not $TMPDIR."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    p = provisioner()
+    try:
+        asyncio.run(p.pre_launch())
+        assert os.path.dirname(p._run_dir) == "/tmp"
+        shutil.rmtree(p._run_dir)
+        asyncio.run(p.cleanup())  # already gone: no error
+        assert p._run_dir is None
+        real = os.path.isdir
+        monkeypatch.setattr(os.path, "isdir", lambda path: False if path == "/tmp" else real(path))
+        asyncio.run(p.pre_launch())
+        monkeypatch.setattr(os.path, "isdir", real)
+        assert os.path.dirname(p._run_dir) == str(tmp_path), "no /tmp: the usual temporary folder"
+    finally:
+        asyncio.run(p.cleanup())
 
 
 def test_an_unsandboxed_kernel_starts_in_the_scratch_folder(here: dict[str, Any], launched: dict[str, Any]) -> None:
