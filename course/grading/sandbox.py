@@ -121,8 +121,8 @@ _WARNED = False
 
 
 def mode() -> str:
-    value = os.environ.get(MODE_ENV, "auto").strip().lower() or "auto"
-    return value if value in ("auto", "required", "off") else "auto"
+    value = os.environ.get(MODE_ENV, "").strip().lower()
+    return value if value in ("required", "off") else "auto"
 
 
 def _probe() -> Support:
@@ -218,7 +218,7 @@ class Box:
                 "--die-with-parent", "--hostname", "grader"]
         if not self.drop_user:
             args += ["--unshare-user", "--cap-drop", "ALL"]
-        made: set[str] = {"/", "/tmp", "/dev", "/proc"}
+        made: set[str] = {"/tmp", "/dev", "/proc"}
         system = []
         for path, target in _system_dirs():
             if target is not None:
@@ -254,7 +254,7 @@ class Box:
                 if os.path.exists(q) and not _inside(q, system) and q not in ro:
                     ro.append(q)
         for q in sorted(ro, key=len):
-            if any(_inside(q, [r]) and q != r for r in ro if len(r) < len(q)) and os.path.realpath(q) == q:
+            if any(_inside(q, [r]) and q != r for r in ro) and os.path.realpath(q) == q:
                 continue  # already visible through a parent bind
             ensure_parents(q)
             args += ["--ro-bind", os.path.realpath(q), q]
@@ -306,8 +306,8 @@ def limited(argv: list[str], limits: Limits) -> list[str]:
     if not support().available:
         # Outside the sandbox the process count is the whole user's (a desktop runs hundreds of
         # threads; root is exempt): a limit there would break honest kernels, so there is none.
-        rl.pop("NPROC", None)
-    exe = argv[0] if os.path.isabs(argv[0]) else (shutil.which(argv[0]) or argv[0])
+        del rl["NPROC"]
+    exe = shutil.which(argv[0]) or argv[0]  # a path with a folder comes back as it is
     return [sys.executable, "-I", "-S", "-c", LIMITER, *[f"{k}={v}" for k, v in rl.items()], "--", exe, *argv[1:]]
 
 
@@ -386,7 +386,7 @@ def same_course(python: str, env: dict[str, str]) -> dict[str, str]:
     if kernel_course(python, env) == mine:
         return env
     theirs = kernel_course(python, env)
-    env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (str(Path(mine).parent), env.get("PYTHONPATH", "")) if p)}
+    env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (str(Path(mine).parent), env.get("PYTHONPATH")) if p)}
     if kernel_course(python, env) != mine:
         raise GraderFailure(
             f"the grading kernel ({python}) would import the course package from {theirs or 'nowhere'} "
@@ -495,7 +495,7 @@ class SandboxProvisioner(LocalProvisioner):
         exe = self.kernel_spec.argv[0] if self.kernel_spec and self.kernel_spec.argv else "python"
         if exe in {"python", f"python{sys.version_info[0]}", "python%i.%i" % sys.version_info[:2]}:
             return sys.executable
-        return exe if os.path.isabs(exe) else (shutil.which(exe) or exe)
+        return shutil.which(exe) or exe
 
     def _env(self) -> dict[str, str]:
         from course.paths import data_dir
