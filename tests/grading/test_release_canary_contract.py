@@ -362,7 +362,12 @@ def test_fingerprint(course: Course, box, monkeypatch, tmp_path: Path) -> None:
     (course.root / "nbgrader_config.py").write_text("c = get_config()\n# changed\n")
     changed()
     (course.root / "nbgrader_config.py").unlink()
-    changed()
+    without = changed()
+    h = hashlib.sha256()
+    h.update(f"01_a\0{sys.executable}\0required:False:True\0".encode())
+    canary._hash_tree(h, course.root / "source" / "01_a", "*")
+    canary._hash_tree(h, pkg, "*.py")
+    assert without == h.hexdigest()[:32], "no nbgrader_config.py: nothing of it in the fingerprint"
     (pkg / "m.py").write_text("b")
     changed()
     (pkg / "notes.txt").write_text("b")
@@ -382,6 +387,15 @@ def test_first_failure(tmp_path: Path) -> None:
     assert canary._first_failure(p, cells) == "bad: CheckFailed: " + "x" * 200
     cells["bad"] = (2.0, 2.0)
     assert canary._first_failure(p, cells) == ""
+    # a written answer (a graded markdown cell, no outputs) and an error output without its evalue
+    written = nbformat.v4.new_markdown_cell("my answer")
+    written.metadata["nbgrader"] = {"grade_id": "essay", "grade": True, "solution": True, "points": 1}
+    nbformat.write(_nb(written, code_cell("", "bare", grade=True, outputs=[err])), str(p))
+    raw = json.loads(p.read_text())
+    del raw["cells"][1]["outputs"][0]["evalue"]
+    p.write_text(json.dumps(raw))
+    assert canary._first_failure(p, {"essay": (0.0, 1.0)}) == "essay: no error shown"
+    assert canary._first_failure(p, {"bare": (0.0, 1.0)}) == "bare: CheckFailed: "
 
 
 def test_grade_reference(course: Course, monkeypatch, tmp_path: Path) -> None:
@@ -411,7 +425,7 @@ def test_grade_reference(course: Course, monkeypatch, tmp_path: Path) -> None:
 
     monkeypatch.setattr(coursedir, "scratch_course", scratch_course)
     monkeypatch.setattr(coursedir, "run_api", run_api)
-    monkeypatch.setattr(coursedir, "submit", lambda c, a, s, nb: calls.append(("submit", a, s, nb)))
+    monkeypatch.setattr(coursedir, "submit", lambda c, a, s, nb: calls.append(("submit", type(c).__name__, a, s, nb)))
     monkeypatch.setattr(canary, "_first_failure", lambda path, cells: calls.append(("first", path, cells)) or "t: E: v")
     monkeypatch.delenv(canary.RUNNING_ENV, raising=False)
     assert canary.grade_reference(course.root, "01_a") == (1.0, 2.0, {"t": (1.0, 2.0)}, "t: E: v")
@@ -419,7 +433,7 @@ def test_grade_reference(course: Course, monkeypatch, tmp_path: Path) -> None:
     assert calls == [
         ("scratch", course.root, True, ["01_a"], "1"),
         ("generate", ("01_a",), {"force": True, "create": True}),
-        ("submit", "01_a", "reference-check", Path("/src/01_a.ipynb")),
+        ("submit", "Scratch", "01_a", "reference-check", Path("/src/01_a.ipynb")),
         ("autograde", ("01_a", "reference-check"), {"force": True, "create": True}),
         ("score", "01_a", "reference-check"),
         ("first", autograded / "autograded" / "reference-check" / "01_a" / "01_a.ipynb", {"t": (1.0, 2.0)}),
@@ -467,10 +481,13 @@ def test_verdict(course: Course, monkeypatch) -> None:
     monkeypatch.delenv("PYTHONPATH")
     canary.verdict(course.root, "01_a")
     assert seen["env"]["PYTHONPATH"] == str(package_dir().parent)
-    lost = {"score": 1.0, "max_score": 4.0, "cells": {"b": [0.0, 1.0], "a": [1.0, 2.0], "c": [0.0, 1.0]}, "why": "a: E: v"}
+    seen["proc"] = _proc(json.dumps({"score": 1.0, "max_score": 1.0, "cells": {"t": [1.0, 1.0]}, "why": ""}))
+    assert canary.verdict(course.root, "01_a") is None, "a one-point notebook at full marks passes"
+    lost = {"score": 2.0, "max_score": 5.0, "cells": {"b": [0.0, 1.0], "a": [1.0, 2.0], "c": [0.0, 1.0], "d": [1.0, 1.0]},
+            "why": "a: E: v"}
     seen["proc"] = _proc(json.dumps(lost))
     assert canary.verdict(course.root, "01_a") == (
-        "01_a: the reference solution scores 1/4 through this grader (lost: a 1/2, b 0/1, c 0/1; first failure: a: E: v)")
+        "01_a: the reference solution scores 2/5 through this grader (lost: a 1/2, b 0/1, c 0/1; first failure: a: E: v)")
     seen["proc"] = _proc(json.dumps({**lost, "why": ""}))
     assert canary.verdict(course.root, "01_a").endswith("(lost: a 1/2, b 0/1, c 0/1; first failure: unknown)")
     seen["proc"] = _proc(json.dumps({"score": 0.0, "max_score": 0.0, "cells": {}}))
@@ -530,6 +547,22 @@ def test_ensure_fails_once_and_remembers_the_failure(course: Course, ensure_env)
     assert not (ensure_env.cache / "01_a-KEY.ok").exists()
 
 
+def test_ensure_makes_the_cache_folder_or_uses_it(course: Course, ensure_env, monkeypatch, tmp_path: Path) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    deep = tmp_path / "home" / ".cache" / "canary"  # a fresh home: no ~/.cache yet
+    monkeypatch.setenv(canary.CACHE_ENV, str(deep))
+    canary.ensure(course.root, "01_a")
+    assert (deep / "01_a-KEY.ok").read_text() == "full marks\n"
+    other = tmp_path / "shared"
+    other.mkdir()  # already there (another assignment's verdicts)
+    monkeypatch.setenv(canary.CACHE_ENV, str(other))
+    canary.ensure(course.root, "01_a")
+    assert (other / "01_a-KEY.ok").read_text() == "full marks\n"
+    assert not (tmp_path / "tmp").exists()
+
+
 def test_ensure_with_a_read_only_cache(course: Course, ensure_env, monkeypatch, tmp_path: Path) -> None:
     import tempfile
 
@@ -565,17 +598,26 @@ def test_ensure_checks_again_under_the_lock(course: Course, ensure_env, monkeypa
 
 def test_remember_success(course: Course, monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv(canary.CACHE_ENV, str(tmp_path / "c1"))
-    monkeypatch.setattr(canary, "fingerprint", lambda root, a: "FP")
+    monkeypatch.setattr(canary, "fingerprint", lambda root, a: "FP" if (root, a) == (course.root, "01_a") else "WRONG")
     canary.remember_success(course.root, "01_a")
     assert (tmp_path / "c1" / "01_a-FP.ok").read_text() == "full marks (course release)\n"
+    canary.remember_success(course.root, "01_a")  # the folder exists now: still written
+    (tmp_path / "c1" / "01_a-FP.ok").unlink()
+    canary.remember_success(course.root, "01_a")
+    assert (tmp_path / "c1" / "01_a-FP.ok").is_file()
+    monkeypatch.setenv(canary.CACHE_ENV, str(tmp_path / "home" / ".cache" / "c"))
+    canary.remember_success(course.root, "01_a")
+    assert (tmp_path / "home" / ".cache" / "c" / "01_a-FP.ok").is_file()
     (tmp_path / "f").write_text("")
     monkeypatch.setenv(canary.CACHE_ENV, str(tmp_path / "f" / "c"))
     canary.remember_success(course.root, "01_a")
 
 
 def test_main(monkeypatch, capsys) -> None:
-    monkeypatch.setattr(canary, "grade_reference", lambda root, a: (2.0, 2.0, {"t": (2.0, 2.0)}, ""))
+    asked = []
+    monkeypatch.setattr(canary, "grade_reference", lambda root, a: asked.append((root, a)) or (2.0, 2.0, {"t": (2.0, 2.0)}, ""))
     assert canary.main(["/r", "01_a"]) == 0
+    assert asked == [(Path("/r"), "01_a")]
     assert json.loads(capsys.readouterr().out) == {"score": 2.0, "max_score": 2.0, "cells": {"t": [2.0, 2.0]}, "why": ""}
 
     def boom(root, a):
