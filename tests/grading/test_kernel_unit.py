@@ -46,15 +46,42 @@ def test_prepare_removes_links_and_special_files_even_when_allowed(tmp_path: Pat
     (root / "pkg.egg-link").write_text("/elsewhere")
     (root / "data.csv").symlink_to(outside / "secret.txt")  # allowed name, but a link
     (root / "look.ipynb").symlink_to(outside / "secret.txt")  # a notebook that is a link
+    (root / "timestamp.txt").mkdir()  # nbgrader's file name, but a folder
     (root / "dirlink").symlink_to(outside)
     os.mkfifo(root / "pipe")
     (root / "data").mkdir()  # a folder of the instructor's files (data/x.csv is allowed)
     (root / "data" / "x.csv").write_text("1")
     removed = scratch.prepare(str(root), allowed={"data.csv", os.path.join("data", "x.csv")})
-    assert removed == ["data.csv", "dirlink", "look.ipynb", "model.pth", "pipe", "pkg.egg-link"]
+    assert removed == ["data.csv", "dirlink", "look.ipynb", "model.pth", "pipe", "pkg.egg-link", "timestamp.txt/"]
     assert sorted(p.name for p in root.iterdir()) == ["data", "notes.txt"]
     assert (root / "data" / "x.csv").read_text() == "1"
     assert (outside / "secret.txt").read_text() == "s"  # a link is removed, not what it points to
+
+
+@pytest.fixture
+def stuck_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder named ``stuck`` cannot be removed (as for a user who may not write in it)."""
+    real_rmdir = os.rmdir
+
+    def rmdir(path: Any, *a: Any, **k: Any) -> None:
+        if os.path.basename(os.fspath(path)) == "stuck":
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        real_rmdir(path, *a, **k)
+
+    monkeypatch.setattr(os, "rmdir", rmdir)
+
+
+def test_a_folder_that_cannot_be_removed_does_not_stop_grading(tmp_path: Path, stuck_folder: None) -> None:
+    (tmp_path / "stuck").mkdir()
+    (tmp_path / "stuck" / "torch.py").write_text("x")
+    (tmp_path / "zz.py").write_text("x")
+    assert scratch.prepare(str(tmp_path), allowed=set()) == ["stuck/", "zz.py"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stuck"]
+    before = scratch.listing(str(tmp_path))
+    (tmp_path / "new" / "stuck").mkdir(parents=True)
+    (tmp_path / "new.txt").write_text("x")
+    scratch.clean(str(tmp_path), before)
+    assert not (tmp_path / "new.txt").exists()
 
 
 def test_prepare_of_a_missing_folder_removes_nothing(tmp_path: Path) -> None:
@@ -67,8 +94,9 @@ def test_source_files_are_what_nbgrader_copied_from_source(tmp_path: Path) -> No
     (src / "hw1.ipynb").write_text("{}")
     (src / "data" / "x.csv").write_text("1")
     (src / "util.txt").write_text("u")
-    coursedir = SimpleNamespace(source_directory="source",
-                                format_path=lambda kind, student, assignment: str(tmp_path / kind / assignment))
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(root=str(tmp_path))
     assert scratch.source_files(coursedir, "hw1") == {"data", os.path.join("data", "x.csv"), "util.txt"}
     assert scratch.source_files(coursedir, "hw2") == set()
     assert scratch.source_files(coursedir, "") == set()
@@ -87,6 +115,11 @@ def test_clean_removes_what_the_kernel_left_and_set_id_bits(tmp_path: Path) -> N
     (tmp_path / "kept" / "old.txt").write_text("old")
     (tmp_path / "tool").write_text("x")
     os.chmod(tmp_path / "tool", 0o4755 | stat.S_ISGID)
+    (tmp_path / "shared").mkdir()
+    os.chmod(tmp_path / "shared", 0o2775)  # a group folder: its set-group-id bit is the course's business
+    (tmp_path / "odd").write_text("x")
+    os.chmod(tmp_path / "odd", 0o1640)
+    os.mkfifo(tmp_path / "kept" / "old-fifo")  # there before (in a folder of data), a special file all the same
     before = scratch.listing(str(tmp_path))
     (tmp_path / "kept" / "new.txt").write_text("new")
     (tmp_path / "made" / "deep").mkdir(parents=True)
@@ -95,8 +128,28 @@ def test_clean_removes_what_the_kernel_left_and_set_id_bits(tmp_path: Path) -> N
     (tmp_path / "kept" / "old.txt").symlink_to("/etc/passwd")  # replaced by a link: goes
     os.mkfifo(tmp_path / "fifo")
     scratch.clean(str(tmp_path), before)
-    assert scratch.listing(str(tmp_path)) == {"kept", "tool"}
+    assert scratch.listing(str(tmp_path)) == {"kept", "tool", "shared", "odd"}
     assert stat.S_IMODE(os.stat(tmp_path / "tool").st_mode) == 0o755
+    assert stat.S_IMODE(os.stat(tmp_path / "shared").st_mode) == 0o2775
+    assert stat.S_IMODE(os.stat(tmp_path / "odd").st_mode) == 0o1640  # only set-id bits are taken away
+
+
+def test_clean_goes_on_past_an_entry_that_vanished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = scratch.listing(str(tmp_path))
+    for name in ("a", "b", "c", "d"):
+        (tmp_path / name).write_text("left by the kernel")
+    real_lstat = os.lstat
+    vanished: list[str] = []
+
+    def lstat(path: Any) -> Any:  # the first one asked about is gone by then (a process still running)
+        if not vanished:
+            vanished.append(os.path.basename(path))
+            raise FileNotFoundError(path)
+        return real_lstat(path)
+
+    monkeypatch.setattr(scratch.os, "lstat", lstat)
+    scratch.clean(str(tmp_path), before)
+    assert scratch.listing(str(tmp_path)) == set(vanished)
 
 
 def test_clean_gives_files_back_to_the_owner_when_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,8 +241,11 @@ def test_sandbox_off_turns_it_off_for_the_kernels_too(sandbox_here: Any, monkeyp
 def test_no_grading_without_the_sandbox_provisioner(sandbox_here: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     sandbox_here(True)
     monkeypatch.setattr(sbx, "provisioner_registered", lambda: False)
-    with pytest.raises(GraderFailure, match="'course-sandbox'.* is not registered .*reinstall the course package"):
+    with pytest.raises(GraderFailure) as err:
         choose_sandbox("off", _Log())
+    assert err.value.reason == (
+        "the sandbox's kernel provisioner ('course-sandbox', an entry point of the course package) is not registered in "
+        "this Python environment; reinstall the course package (make setup, or pip install -e .)")
 
 
 def test_kernel_spec_names_the_sandbox_provisioner() -> None:
@@ -244,10 +300,11 @@ def test_channel_reader_keeps_signed_answers_and_counts_forged_ones(channel: Any
              + b"no-space-at-all\n"
              + b"\xff\xfe bytes\n"
              + _line("not json")  # signed, but no answer: ignored
+             + _answer("a4").replace(b" ", b"\t", 1)  # the format is "<mac> <json>", nothing else
              + _answer("a3"))
     assert reader.wait_for("a1", 5) == {"n": "a1", "ok": True, "note": "two words"}
     assert reader.wait_for("a3", 5) == {"n": "a3", "ok": True}
-    assert reader.forged == 3
+    assert reader.forged == 4 and reader.wait_for("a4", 0.05) is None
     assert reader.wait_for("a1", 0.05) is None  # an answer is taken once
     _close(state)
     assert reader.eof.wait(5)
@@ -368,6 +425,7 @@ class FakeClient:
         self.ready_timeout: float | None = None
         self.stopped = False
         self.allow_stdin = True
+        self.channels = False
 
     async def get_msg(self, timeout: float) -> dict[str, Any]:
         self.timeouts.append(timeout)
@@ -384,7 +442,7 @@ class FakeClient:
             self.shell.put({"parent_header": {"msg_id": msg_id}, "content": content})
 
     def start_channels(self) -> None:
-        self.started = True
+        self.channels = True
 
     async def wait_for_ready(self, timeout: float) -> None:
         self.ready_timeout = timeout
@@ -424,6 +482,8 @@ class FakeKM:
         self.extra_arguments = extra_arguments
         fd = self.specs.provisioner_config.get("guard_fd")
         self.guard_fd_open_at_start = fd is not None and _is_open(fd)
+        if fd is not None:  # the guard, once installed, answers on its end of the pipe
+            os.write(fd, _line('{"n": "hello", "ok": true}', key=self.specs.provisioner_config["guard_key"]))
 
     def client(self) -> FakeClient:
         self.kc = FakeClient(self)
@@ -485,7 +545,8 @@ def test_start_hands_the_provisioner_its_settings_and_installs_the_guard(tmp_pat
     assert km.specs.interrupt_by_message is True  # a sandboxed kernel is interrupted by message
     assert (km.kernel_name, km.config, km.extra_arguments) == ("python3", "cfg", ["--x"])
     assert gk.km is km and gk.kc is km.kc and km.kc.allow_stdin is False
-    assert km.kc.ready_timeout == 7.0
+    assert km.kc.ready_timeout == 7.0 and km.kc.channels
+    assert gk.answer("hello", 5) == {"n": "hello", "ok": True}  # the channel is read, with this kernel's key
     assert gk.language_info == {"name": "python"}
     assert km.kc.executed == [(kernel.GUARD_INSTALL, {"silent": True, "store_history": False, "allow_stdin": False})]
     assert gk.guarded is True and km.provisioner.locked == 1
@@ -526,6 +587,19 @@ def test_a_guard_install_without_answer_says_what_the_kernel_logged(tmp_path: Pa
         asyncio.run(gk.start())
 
 
+def test_why_the_guard_failed_is_cut_to_300_characters(tmp_path: Path, fake_km: type[FakeKM]) -> None:
+    fake_km.replies = {"execute": {"status": "error", "ename": "E", "evalue": "v" * 400}}
+    with pytest.raises(GraderFailure) as err:
+        asyncio.run(_kernel(tmp_path).start())
+    assert err.value.reason.endswith("(E: " + "v" * 297 + ")")
+    fake_km.replies = {"execute": None, "slow": True, "log": "old\n" + "w" * 299 + "\n"}
+    gk = _kernel(tmp_path)
+    gk.startup_timeout = 0.1
+    with pytest.raises(GraderFailure) as err:
+        asyncio.run(gk.start())
+    assert err.value.reason.endswith("kernel (" + "w" * 299 + ")")  # the log's last 300 characters
+
+
 def test_a_kernel_that_is_never_ready_is_stopped(tmp_path: Path, fake_km: type[FakeKM]) -> None:
     fake_km.replies = {"ready": False}
     gk = _kernel(tmp_path, guard=False)
@@ -538,8 +612,9 @@ def test_a_kernel_that_does_not_say_what_it_is(tmp_path: Path, fake_km: type[Fak
     fake_km.replies = {"info": None, "slow": True}
     gk = _kernel(tmp_path, guard=False)
     gk.startup_timeout = 0.1
-    with pytest.raises(RuntimeError, match="did not answer its kernel_info request"):
+    with pytest.raises(RuntimeError) as err:
         asyncio.run(gk.start())
+    assert str(err.value) == "the kernel did not answer its kernel_info request"
     fake_km.replies = {"info": {"status": "ok"}}
     gk = _kernel(tmp_path, guard=False)
     asyncio.run(gk.start())
@@ -553,6 +628,15 @@ def _started(fake: type[FakeKM], **replies: Any) -> tuple[GradingKernel, FakeKM]
     km = FakeKM("python3", GradingKernelSpecs(), None)
     gk.km, gk.kc, gk.reader, gk._key = km, km.client(), None, KEY
     return gk, km
+
+
+def test_a_kernel_not_started_has_nothing_to_stop_or_ask(tmp_path: Path) -> None:
+    gk = _kernel(tmp_path)
+    assert gk.km is None and gk.kc is None and gk.guarded is False
+    assert asyncio.run(gk.is_alive()) is False
+    assert gk.answer("n", 5) is None and gk.take_forged() == 0
+    assert gk.log_tail() == "" and gk.death() == "the kernel stopped answering"
+    asyncio.run(gk.stop())
 
 
 def test_stop_shuts_down_and_frees_everything(fake_km: type[FakeKM]) -> None:
@@ -583,6 +667,14 @@ def test_stop_waits_for_the_channel_to_end(fake_km: type[FakeKM]) -> None:
     threading.Timer(0.1, os.close, (write_end,)).start()
     asyncio.run(gk.stop())
     assert gk.reader.eof.is_set()
+
+
+def test_stop_waits_at_most_five_seconds_for_the_channel(fake_km: type[FakeKM]) -> None:
+    gk, _km = _started(fake_km)
+    waited: list[float | None] = []
+    gk.reader = SimpleNamespace(eof=SimpleNamespace(wait=waited.append))  # a channel a leftover process holds open
+    asyncio.run(gk.stop())
+    assert waited == [5]
 
 
 def test_is_alive(fake_km: type[FakeKM]) -> None:
@@ -645,6 +737,10 @@ def test_death_says_why_in_words(fake_km: type[FakeKM]) -> None:
     km.provisioner.code, km.provisioner.log_text = 3, "MemoryError"
     assert gk.death().endswith("(it ran out of memory)") and "status 3" in gk.death()
     km.provisioner.log_text = "OSError: Cannot allocate memory"
+    assert gk.death().endswith("(it ran out of memory)")
+    km.provisioner.log_text = "MemoryError" + "." * 1990  # only the log's last 2000 characters tell
+    assert "out of memory" not in gk.death()
+    km.provisioner.log_text = "MemoryError" + "." * 1989
     assert gk.death().endswith("(it ran out of memory)")
     km.provisioner.code, km.provisioner.log_text = 0, "bye"
     assert gk.death() == sbx.describe_exit(0)
