@@ -592,12 +592,12 @@ def test_why_the_guard_failed_is_cut_to_300_characters(tmp_path: Path, fake_km: 
     with pytest.raises(GraderFailure) as err:
         asyncio.run(_kernel(tmp_path).start())
     assert err.value.reason.endswith("(E: " + "v" * 297 + ")")
-    fake_km.replies = {"execute": None, "slow": True, "log": "old\n" + "w" * 299 + "\n"}
+    fake_km.replies = {"execute": None, "slow": True, "log": "old\n" + "w" * 300}
     gk = _kernel(tmp_path)
     gk.startup_timeout = 0.1
     with pytest.raises(GraderFailure) as err:
         asyncio.run(gk.start())
-    assert err.value.reason.endswith("kernel (" + "w" * 299 + ")")  # the log's last 300 characters
+    assert err.value.reason.endswith("kernel (" + "w" * 300 + ")")  # the log's last 300 characters
 
 
 def test_a_kernel_that_is_never_ready_is_stopped(tmp_path: Path, fake_km: type[FakeKM]) -> None:

@@ -50,7 +50,42 @@ def test_check_notebook_json(tmp_path: Path) -> None:
     with pytest.raises(CourseError) as err:
         release.check_notebook_json(p)
     assert str(err.value).startswith(f"{p} is valid JSON but not a valid notebook: ")
-    assert "\n" not in str(err.value) and len(str(err.value)) > len(f"{p} is valid JSON but not a valid notebook: ") + 5
+    assert "\n" not in str(err.value) and "'extra' was unexpected" in str(err.value)  # the first line of nbformat's
+
+
+def test_check_notebook_json_names_a_silent_failure(tmp_path: Path, monkeypatch) -> None:
+    p = tmp_path / "n.ipynb"
+    nbformat.write(_nb(code_cell("x")), str(p))
+
+    def validate(nb):
+        raise ValueError()  # no message at all
+
+    monkeypatch.setattr(nbformat, "validate", validate)
+    with pytest.raises(CourseError) as err:
+        release.check_notebook_json(p)
+    assert str(err.value) == f"{p} is valid JSON but not a valid notebook: ValueError"
+
+
+@pytest.fixture
+def ascii_locale():
+    """The process's locale says ASCII (LANG=C without Python's UTF-8 mode), as on some servers."""
+    import locale
+
+    saved = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, saved)
+
+
+def test_notebooks_are_read_as_utf8_whatever_the_locale(tmp_path: Path, ascii_locale) -> None:
+    p = tmp_path / "n.ipynb"
+    nb = _nb(code_cell("café = 1  # déjà"))
+    nb.cells[0]["id"] = "a"
+    p.write_bytes(nbformat.writes(nb).encode("utf-8"))
+    release.check_notebook_json(p)
+    assert release._cells_digest(p) == _digest([["a", "code", "café = 1  # déjà"]])
 
 
 def _digest(cells) -> str:
@@ -114,6 +149,18 @@ def test_committed_digest(course: Course, tmp_path: Path) -> None:
     assert release._committed_digest(course, tmp_path / "elsewhere.ipynb") is None
 
 
+def test_committed_digest_does_not_wait_forever_for_git(course: Course, monkeypatch) -> None:
+    given = []
+
+    def run(cmd, capture_output, timeout, check):  # a git that hangs (a lock, a network filesystem)
+        given.append(timeout)
+        raise subprocess.TimeoutExpired(cmd, timeout)
+
+    monkeypatch.setattr(release.subprocess, "run", run)
+    assert release._committed_digest(course, _release_nb(course, "x")) is None
+    assert given == [30]
+
+
 def test_record_and_recorded(course: Course) -> None:
     state = course.root / ".course" / "releases.json"
     assert release._state_file(course) == state
@@ -172,6 +219,31 @@ def test_set_due_date(course: Course) -> None:
 
 
 @pytest.fixture
+def india_time():
+    """The instructor's clock is in India (UTC+05:30)."""
+    import time
+
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "IST-5:30"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+
+
+def test_set_due_date_away_from_utc(course: Course, india_time) -> None:
+    assert release.set_due_date(course, "01_a", "2026-12-01 17:00+02:00") == "2026-12-01 15:00 UTC"
+    assert release.set_due_date(course, "01_a", "2026-12-01 17:00") == "2026-12-01 11:30 UTC"
+    with course.gradebook() as gb:
+        assert gb.find_assignment("01_a").duedate == datetime.datetime(2026, 12, 1, 11, 30)
+
+
+@pytest.fixture
 def fake_release(course: Course, monkeypatch):
     calls = []
 
@@ -181,7 +253,7 @@ def fake_release(course: Course, monkeypatch):
         return {"success": True}
 
     course._api = types.SimpleNamespace(generate_assignment=generate)
-    monkeypatch.setattr(release, "verify_reference", lambda c, a: calls.append(("verify", a)) or (3.0, 3.0, {"t": (3.0, 3.0)}))
+    monkeypatch.setattr(release, "verify_reference", lambda c, a: calls.append(("verify", c.root, a)) or (3.0, 3.0, {"t": (3.0, 3.0)}))
     from course.grading import canary as can
 
     monkeypatch.setattr(can, "remember_success", lambda root, a: calls.append(("remember", root, a)))
@@ -191,11 +263,17 @@ def fake_release(course: Course, monkeypatch):
 
 def test_release(course: Course, fake_release) -> None:
     assert release.release(course, "01_a") == "01_a: released (3 points, reference scores full marks)"
-    assert fake_release == [("verify", "01_a"), ("remember", course.root, "01_a"), ("generate", "01_a", True, True, False)]
+    assert fake_release == [("verify", course.root, "01_a"), ("remember", course.root, "01_a"),
+                            ("generate", "01_a", True, True, False)]
     assert release._recorded(course) == {"01_a": release._cells_digest(course.release_notebook("01_a"))}
     fake_release.clear()
     assert release.release(course, "01_a", verify=False) == "01_a: released"
     assert fake_release == [("generate", "01_a", True, True, False)], "the old release is removed first"
+
+
+def test_release_of_a_one_point_notebook(course: Course, fake_release, monkeypatch) -> None:
+    monkeypatch.setattr(release, "verify_reference", lambda c, a: (1.0, 1.0, {"t": (1.0, 1.0)}))
+    assert release.release(course, "01_a") == "01_a: released (1 points, reference scores full marks)"
 
 
 def test_release_refuses_to_overwrite_edits(course: Course, fake_release, monkeypatch) -> None:
@@ -240,8 +318,10 @@ def test_release_reports_nbgrader_failures(course: Course, fake_release) -> None
 
 
 def test_verify_reference(monkeypatch, course: Course) -> None:
-    monkeypatch.setattr(canary, "grade_reference", lambda root, a: (1.0, 2.0, {"t": (1.0, 2.0)}, "why"))
+    asked = []
+    monkeypatch.setattr(canary, "grade_reference", lambda root, a: asked.append((root, a)) or (1.0, 2.0, {"t": (1.0, 2.0)}, "why"))
     assert release.verify_reference(course, "01_a") == (1.0, 2.0, {"t": (1.0, 2.0)})
+    assert asked == [(course.root, "01_a")]
 
 
 def test_to_exchange(course: Course) -> None:
@@ -268,6 +348,12 @@ def test_to_exchange(course: Course) -> None:
     results = iter([{"success": True, "log": "already exists"}])
     release.to_exchange(course, "01_a")
     assert calls == [("release", "01_a"), ("release", "01_a")]
+    for only in ({"log": "Error: full"}, {"error": "Error: full"}):  # nbgrader may leave either out
+        calls.clear()
+        results = iter([{"success": False, **only}])
+        with pytest.raises(CourseError, match="could not release to the exchange"):
+            release.to_exchange(course, "01_a")
+        assert calls == [("release", "01_a")]
 
 
 def test_start(course: Course, tmp_path: Path) -> None:
