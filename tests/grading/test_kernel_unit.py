@@ -592,7 +592,7 @@ def test_why_the_guard_failed_is_cut_to_300_characters(tmp_path: Path, fake_km: 
     with pytest.raises(GraderFailure) as err:
         asyncio.run(_kernel(tmp_path).start())
     assert err.value.reason.endswith("(E: " + "v" * 297 + ")")
-    fake_km.replies = {"execute": None, "slow": True, "log": "old\n" + "w" * 300}
+    fake_km.replies = {"execute": None, "slow": True, "log": "old" + "w" * 300}
     gk = _kernel(tmp_path)
     gk.startup_timeout = 0.1
     with pytest.raises(GraderFailure) as err:
