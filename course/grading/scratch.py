@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".so", ".pth", ".egg-link", ".egg", ".whl", ".zip")
-KEEP_ALWAYS = ("timestamp.txt",)
 
 
 def source_files(coursedir: Any, assignment: str | None) -> set[str]:
@@ -35,9 +34,7 @@ def prepare(root: str, allowed: set[str]) -> list[str]:
     folder = Path(root)
     removed = []
     for p in sorted(folder.iterdir()) if folder.is_dir() else []:
-        rel = p.name
-        if rel in KEEP_ALWAYS or (p.suffix == ".ipynb" and p.is_file() and not p.is_symlink()):
-            continue
+        rel = p.name  # a plain file that is not code (the notebooks, timestamp.txt, data) stays
         if rel in allowed and p.is_file() and not p.is_symlink():
             continue
         if p.is_dir() and not p.is_symlink() and rel in {a.split(os.sep)[0] for a in allowed}:

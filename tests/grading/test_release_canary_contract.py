@@ -50,7 +50,42 @@ def test_check_notebook_json(tmp_path: Path) -> None:
     with pytest.raises(CourseError) as err:
         release.check_notebook_json(p)
     assert str(err.value).startswith(f"{p} is valid JSON but not a valid notebook: ")
-    assert "\n" not in str(err.value) and len(str(err.value)) > len(f"{p} is valid JSON but not a valid notebook: ") + 5
+    assert "\n" not in str(err.value) and "'extra' was unexpected" in str(err.value)  # the first line of nbformat's
+
+
+def test_check_notebook_json_names_a_silent_failure(tmp_path: Path, monkeypatch) -> None:
+    p = tmp_path / "n.ipynb"
+    nbformat.write(_nb(code_cell("x")), str(p))
+
+    def validate(nb):
+        raise ValueError()  # no message at all
+
+    monkeypatch.setattr(nbformat, "validate", validate)
+    with pytest.raises(CourseError) as err:
+        release.check_notebook_json(p)
+    assert str(err.value) == f"{p} is valid JSON but not a valid notebook: ValueError"
+
+
+@pytest.fixture
+def ascii_locale():
+    """The process's locale says ASCII (LANG=C without Python's UTF-8 mode), as on some servers."""
+    import locale
+
+    saved = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, saved)
+
+
+def test_notebooks_are_read_as_utf8_whatever_the_locale(tmp_path: Path, ascii_locale) -> None:
+    p = tmp_path / "n.ipynb"
+    nb = _nb(code_cell("café = 1  # déjà"))
+    nb.cells[0]["id"] = "a"
+    p.write_bytes(nbformat.writes(nb).encode("utf-8"))
+    release.check_notebook_json(p)
+    assert release._cells_digest(p) == _digest([["a", "code", "café = 1  # déjà"]])
 
 
 def _digest(cells) -> str:
@@ -114,6 +149,18 @@ def test_committed_digest(course: Course, tmp_path: Path) -> None:
     assert release._committed_digest(course, tmp_path / "elsewhere.ipynb") is None
 
 
+def test_committed_digest_does_not_wait_forever_for_git(course: Course, monkeypatch) -> None:
+    given = []
+
+    def run(cmd, capture_output, timeout, check):  # a git that hangs (a lock, a network filesystem)
+        given.append(timeout)
+        raise subprocess.TimeoutExpired(cmd, timeout)
+
+    monkeypatch.setattr(release.subprocess, "run", run)
+    assert release._committed_digest(course, _release_nb(course, "x")) is None
+    assert given == [30]
+
+
 def test_record_and_recorded(course: Course) -> None:
     state = course.root / ".course" / "releases.json"
     assert release._state_file(course) == state
@@ -172,6 +219,31 @@ def test_set_due_date(course: Course) -> None:
 
 
 @pytest.fixture
+def india_time():
+    """The instructor's clock is in India (UTC+05:30)."""
+    import time
+
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "IST-5:30"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+
+
+def test_set_due_date_away_from_utc(course: Course, india_time) -> None:
+    assert release.set_due_date(course, "01_a", "2026-12-01 17:00+02:00") == "2026-12-01 15:00 UTC"
+    assert release.set_due_date(course, "01_a", "2026-12-01 17:00") == "2026-12-01 11:30 UTC"
+    with course.gradebook() as gb:
+        assert gb.find_assignment("01_a").duedate == datetime.datetime(2026, 12, 1, 11, 30)
+
+
+@pytest.fixture
 def fake_release(course: Course, monkeypatch):
     calls = []
 
@@ -181,7 +253,7 @@ def fake_release(course: Course, monkeypatch):
         return {"success": True}
 
     course._api = types.SimpleNamespace(generate_assignment=generate)
-    monkeypatch.setattr(release, "verify_reference", lambda c, a: calls.append(("verify", a)) or (3.0, 3.0, {"t": (3.0, 3.0)}))
+    monkeypatch.setattr(release, "verify_reference", lambda c, a: calls.append(("verify", c.root, a)) or (3.0, 3.0, {"t": (3.0, 3.0)}))
     from course.grading import canary as can
 
     monkeypatch.setattr(can, "remember_success", lambda root, a: calls.append(("remember", root, a)))
@@ -191,11 +263,17 @@ def fake_release(course: Course, monkeypatch):
 
 def test_release(course: Course, fake_release) -> None:
     assert release.release(course, "01_a") == "01_a: released (3 points, reference scores full marks)"
-    assert fake_release == [("verify", "01_a"), ("remember", course.root, "01_a"), ("generate", "01_a", True, True, False)]
+    assert fake_release == [("verify", course.root, "01_a"), ("remember", course.root, "01_a"),
+                            ("generate", "01_a", True, True, False)]
     assert release._recorded(course) == {"01_a": release._cells_digest(course.release_notebook("01_a"))}
     fake_release.clear()
     assert release.release(course, "01_a", verify=False) == "01_a: released"
     assert fake_release == [("generate", "01_a", True, True, False)], "the old release is removed first"
+
+
+def test_release_of_a_one_point_notebook(course: Course, fake_release, monkeypatch) -> None:
+    monkeypatch.setattr(release, "verify_reference", lambda c, a: (1.0, 1.0, {"t": (1.0, 1.0)}))
+    assert release.release(course, "01_a") == "01_a: released (1 points, reference scores full marks)"
 
 
 def test_release_refuses_to_overwrite_edits(course: Course, fake_release, monkeypatch) -> None:
@@ -240,8 +318,10 @@ def test_release_reports_nbgrader_failures(course: Course, fake_release) -> None
 
 
 def test_verify_reference(monkeypatch, course: Course) -> None:
-    monkeypatch.setattr(canary, "grade_reference", lambda root, a: (1.0, 2.0, {"t": (1.0, 2.0)}, "why"))
+    asked = []
+    monkeypatch.setattr(canary, "grade_reference", lambda root, a: asked.append((root, a)) or (1.0, 2.0, {"t": (1.0, 2.0)}, "why"))
     assert release.verify_reference(course, "01_a") == (1.0, 2.0, {"t": (1.0, 2.0)})
+    assert asked == [(course.root, "01_a")]
 
 
 def test_to_exchange(course: Course) -> None:
@@ -268,6 +348,11 @@ def test_to_exchange(course: Course) -> None:
     results = iter([{"success": True, "log": "already exists"}])
     release.to_exchange(course, "01_a")
     assert calls == [("release", "01_a"), ("release", "01_a")]
+    calls.clear()
+    results = iter([{"success": False, "log": "Error: full"}])  # a failure without "error" (run_api always adds "log")
+    with pytest.raises(CourseError, match="could not release to the exchange: Error: full"):
+        release.to_exchange(course, "01_a")
+    assert calls == [("release", "01_a")]
 
 
 def test_start(course: Course, tmp_path: Path) -> None:
@@ -362,7 +447,12 @@ def test_fingerprint(course: Course, box, monkeypatch, tmp_path: Path) -> None:
     (course.root / "nbgrader_config.py").write_text("c = get_config()\n# changed\n")
     changed()
     (course.root / "nbgrader_config.py").unlink()
-    changed()
+    without = changed()
+    h = hashlib.sha256()
+    h.update(f"01_a\0{sys.executable}\0required:False:True\0".encode())
+    canary._hash_tree(h, course.root / "source" / "01_a", "*")
+    canary._hash_tree(h, pkg, "*.py")
+    assert without == h.hexdigest()[:32], "no nbgrader_config.py: nothing of it in the fingerprint"
     (pkg / "m.py").write_text("b")
     changed()
     (pkg / "notes.txt").write_text("b")
@@ -382,6 +472,15 @@ def test_first_failure(tmp_path: Path) -> None:
     assert canary._first_failure(p, cells) == "bad: CheckFailed: " + "x" * 200
     cells["bad"] = (2.0, 2.0)
     assert canary._first_failure(p, cells) == ""
+    # a written answer (a graded markdown cell, no outputs) and an error output without its evalue
+    written = nbformat.v4.new_markdown_cell("my answer")
+    written.metadata["nbgrader"] = {"grade_id": "essay", "grade": True, "solution": True, "points": 1}
+    nbformat.write(_nb(written, code_cell("", "bare", grade=True, outputs=[err])), str(p))
+    raw = json.loads(p.read_text())
+    del raw["cells"][1]["outputs"][0]["evalue"]
+    p.write_text(json.dumps(raw))
+    assert canary._first_failure(p, {"essay": (0.0, 1.0)}) == "essay: no error shown"
+    assert canary._first_failure(p, {"bare": (0.0, 1.0)}) == "bare: CheckFailed: "
 
 
 def test_grade_reference(course: Course, monkeypatch, tmp_path: Path) -> None:
@@ -411,7 +510,7 @@ def test_grade_reference(course: Course, monkeypatch, tmp_path: Path) -> None:
 
     monkeypatch.setattr(coursedir, "scratch_course", scratch_course)
     monkeypatch.setattr(coursedir, "run_api", run_api)
-    monkeypatch.setattr(coursedir, "submit", lambda c, a, s, nb: calls.append(("submit", a, s, nb)))
+    monkeypatch.setattr(coursedir, "submit", lambda c, a, s, nb: calls.append(("submit", type(c).__name__, a, s, nb)))
     monkeypatch.setattr(canary, "_first_failure", lambda path, cells: calls.append(("first", path, cells)) or "t: E: v")
     monkeypatch.delenv(canary.RUNNING_ENV, raising=False)
     assert canary.grade_reference(course.root, "01_a") == (1.0, 2.0, {"t": (1.0, 2.0)}, "t: E: v")
@@ -419,7 +518,7 @@ def test_grade_reference(course: Course, monkeypatch, tmp_path: Path) -> None:
     assert calls == [
         ("scratch", course.root, True, ["01_a"], "1"),
         ("generate", ("01_a",), {"force": True, "create": True}),
-        ("submit", "01_a", "reference-check", Path("/src/01_a.ipynb")),
+        ("submit", "Scratch", "01_a", "reference-check", Path("/src/01_a.ipynb")),
         ("autograde", ("01_a", "reference-check"), {"force": True, "create": True}),
         ("score", "01_a", "reference-check"),
         ("first", autograded / "autograded" / "reference-check" / "01_a" / "01_a.ipynb", {"t": (1.0, 2.0)}),
@@ -467,10 +566,13 @@ def test_verdict(course: Course, monkeypatch) -> None:
     monkeypatch.delenv("PYTHONPATH")
     canary.verdict(course.root, "01_a")
     assert seen["env"]["PYTHONPATH"] == str(package_dir().parent)
-    lost = {"score": 1.0, "max_score": 4.0, "cells": {"b": [0.0, 1.0], "a": [1.0, 2.0], "c": [0.0, 1.0]}, "why": "a: E: v"}
+    seen["proc"] = _proc(json.dumps({"score": 1.0, "max_score": 1.0, "cells": {"t": [1.0, 1.0]}, "why": ""}))
+    assert canary.verdict(course.root, "01_a") is None, "a one-point notebook at full marks passes"
+    lost = {"score": 2.0, "max_score": 5.0, "cells": {"b": [0.0, 1.0], "a": [1.0, 2.0], "c": [0.0, 1.0], "d": [1.0, 1.0]},
+            "why": "a: E: v"}
     seen["proc"] = _proc(json.dumps(lost))
     assert canary.verdict(course.root, "01_a") == (
-        "01_a: the reference solution scores 1/4 through this grader (lost: a 1/2, b 0/1, c 0/1; first failure: a: E: v)")
+        "01_a: the reference solution scores 2/5 through this grader (lost: a 1/2, b 0/1, c 0/1; first failure: a: E: v)")
     seen["proc"] = _proc(json.dumps({**lost, "why": ""}))
     assert canary.verdict(course.root, "01_a").endswith("(lost: a 1/2, b 0/1, c 0/1; first failure: unknown)")
     seen["proc"] = _proc(json.dumps({"score": 0.0, "max_score": 0.0, "cells": {}}))
@@ -530,6 +632,22 @@ def test_ensure_fails_once_and_remembers_the_failure(course: Course, ensure_env)
     assert not (ensure_env.cache / "01_a-KEY.ok").exists()
 
 
+def test_ensure_makes_the_cache_folder_or_uses_it(course: Course, ensure_env, monkeypatch, tmp_path: Path) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    deep = tmp_path / "home" / ".cache" / "canary"  # a fresh home: no ~/.cache yet
+    monkeypatch.setenv(canary.CACHE_ENV, str(deep))
+    canary.ensure(course.root, "01_a")
+    assert (deep / "01_a-KEY.ok").read_text() == "full marks\n"
+    other = tmp_path / "shared"
+    other.mkdir()  # already there (another assignment's verdicts)
+    monkeypatch.setenv(canary.CACHE_ENV, str(other))
+    canary.ensure(course.root, "01_a")
+    assert (other / "01_a-KEY.ok").read_text() == "full marks\n"
+    assert not (tmp_path / "tmp").exists()
+
+
 def test_ensure_with_a_read_only_cache(course: Course, ensure_env, monkeypatch, tmp_path: Path) -> None:
     import tempfile
 
@@ -565,17 +683,26 @@ def test_ensure_checks_again_under_the_lock(course: Course, ensure_env, monkeypa
 
 def test_remember_success(course: Course, monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv(canary.CACHE_ENV, str(tmp_path / "c1"))
-    monkeypatch.setattr(canary, "fingerprint", lambda root, a: "FP")
+    monkeypatch.setattr(canary, "fingerprint", lambda root, a: "FP" if (root, a) == (course.root, "01_a") else "WRONG")
     canary.remember_success(course.root, "01_a")
     assert (tmp_path / "c1" / "01_a-FP.ok").read_text() == "full marks (course release)\n"
+    canary.remember_success(course.root, "01_a")  # the folder exists now: still written
+    (tmp_path / "c1" / "01_a-FP.ok").unlink()
+    canary.remember_success(course.root, "01_a")
+    assert (tmp_path / "c1" / "01_a-FP.ok").is_file()
+    monkeypatch.setenv(canary.CACHE_ENV, str(tmp_path / "home" / ".cache" / "c"))
+    canary.remember_success(course.root, "01_a")
+    assert (tmp_path / "home" / ".cache" / "c" / "01_a-FP.ok").is_file()
     (tmp_path / "f").write_text("")
     monkeypatch.setenv(canary.CACHE_ENV, str(tmp_path / "f" / "c"))
     canary.remember_success(course.root, "01_a")
 
 
 def test_main(monkeypatch, capsys) -> None:
-    monkeypatch.setattr(canary, "grade_reference", lambda root, a: (2.0, 2.0, {"t": (2.0, 2.0)}, ""))
+    asked = []
+    monkeypatch.setattr(canary, "grade_reference", lambda root, a: asked.append((root, a)) or (2.0, 2.0, {"t": (2.0, 2.0)}, ""))
     assert canary.main(["/r", "01_a"]) == 0
+    assert asked == [(Path("/r"), "01_a")]
     assert json.loads(capsys.readouterr().out) == {"score": 2.0, "max_score": 2.0, "cells": {"t": [2.0, 2.0]}, "why": ""}
 
     def boom(root, a):
