@@ -218,7 +218,7 @@ class Box:
                 "--die-with-parent", "--hostname", "grader"]
         if not self.drop_user:
             args += ["--unshare-user", "--cap-drop", "ALL"]
-        made: set[str] = {"/tmp", "/dev", "/proc"}
+        made: set[str] = {"/tmp", "/dev", "/dev/shm", "/proc"}
         system = []
         for path, target in _system_dirs():
             if target is not None:
