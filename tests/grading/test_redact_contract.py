@@ -89,8 +89,7 @@ def test_scrub_and_scrub_output() -> None:
 def test_strip_leaves_one_indented_line_per_hidden_block() -> None:
     cell = _test_cell([], source="a\n  ### BEGIN HIDDEN TESTS\n  short\n  a_long_hidden_line\n### END HIDDEN TESTS\nb\n"
                                   "### BEGIN HIDDEN TESTS\nz\n### END HIDDEN TESTS")
-    hidden = HideHiddenTests()._strip(cell)
-    assert hidden == ["a_long_hidden_line"]
+    HideHiddenTests()._strip(cell)
     note = "# (hidden tests: they run when your work is graded, on inputs you have not seen)"
     assert cell.source == f"a\n  {note}\nb\n{note}"
 
@@ -264,8 +263,3 @@ def test_a_hidden_message_with_parentheses() -> None:
     cell = _test_cell([new_output("error", ename="ValueError", evalue="f(x): a): b): c", traceback=tb)])
     out = _run(cell).cells[0].outputs[0]
     assert out.traceback == ["test_f failed a hidden check (one that runs on inputs you have not seen): ValueError: f(x): a): b): c"]
-
-
-def test_strip_returns_hidden_lines_longer_than_eight() -> None:
-    cell = _test_cell([], source="### BEGIN HIDDEN TESTS\n12345678\n123456789\n 1234567890 \n### END HIDDEN TESTS")
-    assert HideHiddenTests()._strip(cell) == ["123456789", "1234567890"]
