@@ -263,3 +263,26 @@ def test_a_hidden_message_with_parentheses() -> None:
     cell = _test_cell([new_output("error", ename="ValueError", evalue="f(x): a): b): c", traceback=tb)])
     out = _run(cell).cells[0].outputs[0]
     assert out.traceback == ["test_f failed a hidden check (one that runs on inputs you have not seen): ValueError: f(x): a): b): c"]
+
+
+def test_feedback_speaks_the_language_the_assignment_was_released_in() -> None:
+    sol = code_cell("def f(x):\n    return x", "f", solution=True)
+    tb = ["<course-test t>:5", "Cell In[3], line 2, in f"]
+    hidden = _test_cell([new_output("error", ename="CheckFailed", evalue="f(1) 应为 2", traceback=tb)])
+    stub = _test_cell([new_output("error", ename="NotImplementedError", evalue="", traceback=["<course-test t>:2"])], grade_id="test_v")
+    bare = _test_cell([new_output("error", ename="ValueError", evalue="", traceback=["<course-test t>:2"])], grade_id="test_w")
+    chinese = new_notebook(cells=[sol, hidden, stub, bare])
+    chinese.metadata["course"] = {"lang": "zh_CN"}
+    english = new_notebook(cells=[_test_cell([new_output("error", ename="ValueError", evalue="", traceback=[])], grade_id="t")])
+    pre = HideHiddenTests()  # nbgrader reuses one preprocessor for every notebook it converts
+    out, _ = pre.preprocess(chinese, {})
+    test, visible, nameless = (c for c in out.cells[1:])
+    assert test.source.split("\n")[2] == "    # （隐藏测试：评分时运行，使用你没有见过的输入）"
+    called = "（它使用你没有见过的输入，调用了你的 f()）"
+    assert test.outputs[0].evalue == f"一项隐藏检查未通过{called}：f(1) 应为 2"
+    assert test.outputs[0].traceback == [f"test_f 的一项隐藏检查未通过{called}：f(1) 应为 2\n（错误出现在你的代码中：line 2 of f()）"]
+    stub_message = "你的函数仍然抛出 NotImplementedError：请用你的代码替换占位代码。"
+    assert (visible.outputs[0].evalue, visible.outputs[0].traceback) == (stub_message, [f"test_v 未通过：{stub_message}"])
+    assert nameless.outputs[0].traceback == ["test_w 未通过：ValueError（某项检查未通过，但没有给出信息）"]
+    out, _ = pre.preprocess(english, {})
+    assert out.cells[0].outputs[0].traceback == ["t failed: ValueError (a check failed without a message)"]
