@@ -286,3 +286,11 @@ def test_feedback_speaks_the_language_the_assignment_was_released_in() -> None:
     assert nameless.outputs[0].traceback == ["test_w 未通过：ValueError（某项检查未通过，但没有给出信息）"]
     out, _ = pre.preprocess(english, {})
     assert out.cells[0].outputs[0].traceback == ["t failed: ValueError (a check failed without a message)"]
+
+
+def test_a_failure_in_another_cells_code_is_explained() -> None:
+    """The innermost test frame can be a helper of a longer test cell, beyond this cell's last line:
+    the failure is explained as a visible one, and the feedback is still written."""
+    sol = code_cell("def f(x):\n    return x", "f", solution=True)
+    cell = _test_cell([new_output("error", ename="CheckFailed", evalue="bad", traceback=["<course-test helpers>:99"])])
+    assert _run(sol, cell).cells[1].outputs[0].traceback == ["test_f failed: bad"]
