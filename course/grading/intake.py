@@ -66,8 +66,7 @@ def read_submission(path: str) -> nbformat.NotebookNode:
         for cell in nb.cells:
             if not isinstance(cell, dict) or "cell_type" not in cell or "source" not in cell:
                 raise ValueError("a cell is malformed")
-            cell.setdefault("metadata", {})
-            if cell["cell_type"] == "code":
+            if cell["cell_type"] == "code":  # (nbformat.read has refused a cell without metadata)
                 cell.setdefault("outputs", [])
                 cell.setdefault("execution_count", None)
         nb.metadata.setdefault("kernelspec", {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"})
@@ -115,7 +114,7 @@ def find_renamed_notebook(assignment: str, student: str, notebooks: list[str], *
     if not notebooks:
         return
     folder = Path(notebooks[0]).parent
-    if folder.parent.parent.name != "submitted" and "submitted" not in folder.parts:
+    if "submitted" not in folder.parts:
         return
     expected = _expected_notebooks(folder)
     have = {Path(p).name for p in notebooks}
@@ -134,13 +133,14 @@ def source_grade_ids(coursedir: Any, assignment: str | None, notebook: str) -> l
         src = nbformat.read(str(path), as_version=4)
     except Exception:  # noqa: BLE001
         return []
-    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in src.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+    ids = (c.metadata.get("nbgrader", {}).get("grade_id") for c in src.cells)
+    return [i for i in ids if i]
 
 
 def review_marks(nb: nbformat.NotebookNode, nb_name: str, order: list[str]) -> tuple[list[str], list[str]]:
     """What intake and ``SafeOverwriteCells`` marked in the notebook, as (flags, notes) for the
     reviewer; the marks are taken out of the notebook. ``order``: the source's grade ids."""
-    marks = nb.metadata.pop(META, {}) or {}
+    marks = nb.metadata.pop(META, None) or {}
     flags: list[str] = []
     notes: list[str] = []
     if marks.get("unreadable"):
@@ -185,7 +185,7 @@ class SafeOverwriteCells(OverwriteCells):
         duplicates = sum(1 for c in nb.cells if "nbgrader" in c.metadata and not c.metadata["nbgrader"])
         with self.gradebook:
             nb, resources = super(OverwriteCells, self).preprocess(nb, resources)
-            restored = self._restore_missing(nb, resources)
+            restored = self._restore_missing(nb)
         marks = nb.metadata.setdefault(META, {})
         if self._edited:
             marks["edited"] = self._edited
@@ -233,7 +233,7 @@ class SafeOverwriteCells(OverwriteCells):
             md.pop("points", None)
         return super().preprocess_cell(cell, resources, cell_index)
 
-    def _restore_missing(self, nb: NotebookNode, resources: Any) -> list[str]:
+    def _restore_missing(self, nb: NotebookNode) -> list[str]:
         source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
         grade_cells = {c.name: c for c in source_nb.grade_cells}
         wanted = {c.name: c for c in source_nb.source_cells

@@ -82,7 +82,7 @@ class HideHiddenTests(NbGraderPreprocessor):
             if out.output_type == "error":
                 line = _test_line(out.get("traceback", []))
                 hidden = line in hidden_at
-                calling = sorted(_words(original[line - 1]) & self._learner_names) if hidden and 0 < line <= len(original) else []
+                calling = sorted(_words(original[line - 1]) & self._learner_names) if hidden else []  # hidden: a line of this cell
                 outs.append(self._explain(out, md.get("grade_id", "this test"), hidden_lines, hidden, calling))
             elif out.output_type == "stream" and out.get("name") == "stderr":
                 text = ANSI.sub("", out.get("text", ""))
@@ -93,29 +93,28 @@ class HideHiddenTests(NbGraderPreprocessor):
         cell.outputs = outs
         return cell, resources
 
-    def _strip(self, cell: NotebookNode) -> list[str]:
-        lines = cell.source.split("\n")
-        kept, hidden, inside, count = [], [], False, 0
-        for line in lines:
+    def _strip(self, cell: NotebookNode) -> None:
+        """Replace each hidden block of a test cell by one line that says hidden checks ran."""
+        kept, inside = [], False
+        for line in cell.source.split("\n"):
             if self.begin in line:
                 inside = True
-                count += 1
                 indent = line[: len(line) - len(line.lstrip())]
                 kept.append(indent + "# " + self._in("(hidden tests: they run when your work is graded, on inputs you have not seen)"))
                 continue
             if self.end in line:
                 inside = False
                 continue
-            (hidden if inside else kept).append(line)
+            if not inside:
+                kept.append(line)
         cell.source = "\n".join(kept)
-        return [h.strip() for h in hidden if len(h.strip()) > 8]
 
     def _in(self, template: str, **fields: Any) -> str:
         """A message of the feedback in the notebook's language (course.i18n)."""
         return format_in(getattr(self, "_lang", "en"), template, **fields)
 
     def _explain(
-        self, out: NotebookNode, test: str, hidden_lines: list[str], hidden: bool = False, calling: list[str] | None = None
+        self, out: NotebookNode, test: str, hidden_lines: list[str], hidden: bool, calling: list[str]
     ) -> NotebookNode:
         ename = str(out.get("ename", "Error"))
         evalue = ANSI.sub("", str(out.get("evalue", "")))
@@ -212,5 +211,5 @@ def _learner_frame(traceback: list[str]) -> str:
         plain = ANSI.sub("", entry)
         m = re.search(r"Cell In\[(\d+)\], line (\d+)(?:, in (\w+))?", plain)
         if m:
-            found = f"line {m.group(2)}" + (f" of {m.group(3)}()" if m.group(3) and m.group(3) != "<module>" else "")
+            found = f"line {m.group(2)}" + (f" of {m.group(3)}()" if m.group(3) else "")  # never "<module>": \w+ does not match it
     return found

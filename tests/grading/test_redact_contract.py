@@ -89,8 +89,7 @@ def test_scrub_and_scrub_output() -> None:
 def test_strip_leaves_one_indented_line_per_hidden_block() -> None:
     cell = _test_cell([], source="a\n  ### BEGIN HIDDEN TESTS\n  short\n  a_long_hidden_line\n### END HIDDEN TESTS\nb\n"
                                   "### BEGIN HIDDEN TESTS\nz\n### END HIDDEN TESTS")
-    hidden = HideHiddenTests()._strip(cell)
-    assert hidden == ["a_long_hidden_line"]
+    HideHiddenTests()._strip(cell)
     note = "# (hidden tests: they run when your work is graded, on inputs you have not seen)"
     assert cell.source == f"a\n  {note}\nb\n{note}"
 
@@ -266,6 +265,32 @@ def test_a_hidden_message_with_parentheses() -> None:
     assert out.traceback == ["test_f failed a hidden check (one that runs on inputs you have not seen): ValueError: f(x): a): b): c"]
 
 
-def test_strip_returns_hidden_lines_longer_than_eight() -> None:
-    cell = _test_cell([], source="### BEGIN HIDDEN TESTS\n12345678\n123456789\n 1234567890 \n### END HIDDEN TESTS")
-    assert HideHiddenTests()._strip(cell) == ["123456789", "1234567890"]
+def test_feedback_speaks_the_language_the_assignment_was_released_in() -> None:
+    sol = code_cell("def f(x):\n    return x", "f", solution=True)
+    tb = ["<course-test t>:5", "Cell In[3], line 2, in f"]
+    hidden = _test_cell([new_output("error", ename="CheckFailed", evalue="f(1) 应为 2", traceback=tb)])
+    stub = _test_cell([new_output("error", ename="NotImplementedError", evalue="", traceback=["<course-test t>:2"])], grade_id="test_v")
+    bare = _test_cell([new_output("error", ename="ValueError", evalue="", traceback=["<course-test t>:2"])], grade_id="test_w")
+    chinese = new_notebook(cells=[sol, hidden, stub, bare])
+    chinese.metadata["course"] = {"lang": "zh_CN"}
+    english = new_notebook(cells=[_test_cell([new_output("error", ename="ValueError", evalue="", traceback=[])], grade_id="t")])
+    pre = HideHiddenTests()  # nbgrader reuses one preprocessor for every notebook it converts
+    out, _ = pre.preprocess(chinese, {})
+    test, visible, nameless = (c for c in out.cells[1:])
+    assert test.source.split("\n")[2] == "    # （隐藏测试：评分时运行，使用你没有见过的输入）"
+    called = "（它使用你没有见过的输入，调用了你的 f()）"
+    assert test.outputs[0].evalue == f"一项隐藏检查未通过{called}：f(1) 应为 2"
+    assert test.outputs[0].traceback == [f"test_f 的一项隐藏检查未通过{called}：f(1) 应为 2\n（错误出现在你的代码中：line 2 of f()）"]
+    stub_message = "你的函数仍然抛出 NotImplementedError：请用你的代码替换占位代码。"
+    assert (visible.outputs[0].evalue, visible.outputs[0].traceback) == (stub_message, [f"test_v 未通过：{stub_message}"])
+    assert nameless.outputs[0].traceback == ["test_w 未通过：ValueError（某项检查未通过，但没有给出信息）"]
+    out, _ = pre.preprocess(english, {})
+    assert out.cells[0].outputs[0].traceback == ["t failed: ValueError (a check failed without a message)"]
+
+
+def test_a_failure_in_another_cells_code_is_explained() -> None:
+    """The innermost test frame can be a helper of a longer test cell, beyond this cell's last line:
+    the failure is explained as a visible one, and the feedback is still written."""
+    sol = code_cell("def f(x):\n    return x", "f", solution=True)
+    cell = _test_cell([new_output("error", ename="CheckFailed", evalue="bad", traceback=["<course-test helpers>:99"])])
+    assert _run(sol, cell).cells[1].outputs[0].traceback == ["test_f failed: bad"]

@@ -11,6 +11,7 @@ import stat
 import sys
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -180,6 +181,17 @@ def test_ensure_tools_on_path(monkeypatch) -> None:
     monkeypatch.delenv("PATH")
     coursedir.ensure_tools_on_path()
     assert os.environ["PATH"] == os.pathsep.join([bindir, ""])
+
+
+def test_coursedir_of_a_preprocessor() -> None:
+    """A grading preprocessor finds the course folder through its exporter's converter (nbgrader's
+    Autograde app); run outside one (a test, a bare exporter) it gets None, never an error."""
+    cd = object()
+    converter = SimpleNamespace(coursedir=cd)
+    assert coursedir.coursedir_of(SimpleNamespace(parent=SimpleNamespace(parent=converter))) is cd
+    assert coursedir.coursedir_of(SimpleNamespace(parent=SimpleNamespace(parent=object()))) is None
+    assert coursedir.coursedir_of(SimpleNamespace(parent=object())) is None
+    assert coursedir.coursedir_of(SimpleNamespace(parent=None)) is None
 
 
 def test_quiet_traitlets() -> None:
