@@ -30,6 +30,13 @@ from course.grading.redact import NOTICE_ID
 from course.grading.results import RESOURCES_KEY, Findings, RecordFindings
 
 
+@pytest.fixture(autouse=True)
+def _in_a_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The grader falls back on the working folder as its scratch folder, and clears it of code:
+    never let that be the folder the tests run from."""
+    monkeypatch.chdir(tmp_path)
+
+
 def _code(source: str, **nbgrader: object) -> nbformat.NotebookNode:
     cell = nbformat.v4.new_code_cell(source)
     if nbgrader:
@@ -369,6 +376,7 @@ def test_the_notebook_name_falls_back_on_the_file_name_then_a_word(tmp_path: Pat
     monkeypatch.chdir(scratch)
     r = grade(tmp_path, monkeypatch, [_code("x = 1")], resources=None)
     assert (r.found.notebook, r.found.scratch) == ("notebook", str(scratch))
+    assert r.made["scratch"] == str(scratch)
     assert r.resources == {RESOURCES_KEY: r.found}
 
 
