@@ -793,3 +793,15 @@ def test_findings_are_written_and_set_nbgraders_flag(tmp_path: Path) -> None:
     found2.flag("x")
     _recorded(new_notebook(), found2, {"student": "s3", "assignment": "a1"})
     assert json.loads((tmp_path / "autograded" / "s3" / "a1.grading.json").read_text())["notebooks"]["a1"]["flags"] == ["x"]
+
+
+@pytest.mark.parametrize("info", [None, {}, {"student": "s1"}, {"assignment": "a1"}])
+def test_without_a_student_and_an_assignment_only_the_notice_is_added(tmp_path: Path, info: dict | None) -> None:
+    found = Findings("a1", str(tmp_path / "autograded" / "s1" / "a1"))
+    found.flag("patched print")
+    resources: dict[str, Any] = {RESOURCES_KEY: found}
+    if info is not None:
+        resources["nbgrader"] = info
+    nb, _ = RecordFindings().preprocess(new_notebook(), resources)
+    assert nb.cells[0]["id"] == NOTICE_ID
+    assert not (tmp_path / "autograded").exists()
