@@ -104,11 +104,11 @@ class FakeKernel:
     """What GradingExecute uses of course.grading.kernel.GradingKernel, scripted."""
 
     def __init__(self, *, guarded: bool = True, answers: dict[str, Any] | None = None, forged: int = 0,
-                 why: str = "the kernel was killed (signal 9)", quiet: Any = None, alive: bool = False,
+                 why: str = "the kernel was killed (signal 9)", quiet: Any = None,
                  start_errors: list[BaseException | None] | None = None, language_info: dict | None = None) -> None:
         self.guarded, self.reader = guarded, (object() if guarded else None)
         self.answers = answers or {}
-        self.forged, self.why, self.alive = forged, why, alive
+        self.forged, self.why = forged, why
         self.quiet_reply = quiet or (lambda code: {"content": {"status": "ok"}})
         self.start_errors = list(start_errors or [])
         self.language_info = language_info
@@ -116,6 +116,7 @@ class FakeKernel:
         self.starts = self.stops = 0
         self.requests: list[tuple[str, str, str]] = []
         self.quieted: list[str] = []
+        self.quiet_timeouts: list[float | None] = []
         self.waited: list[float] = []
         self._nonces: dict[str, str] = {}
 
@@ -149,10 +150,8 @@ class FakeKernel:
 
     async def quiet(self, code: str, timeout: float) -> dict[str, Any] | None:
         self.quieted.append(code)
+        self.quiet_timeouts.append(timeout)
         return self.quiet_reply(code)
-
-    async def is_alive(self) -> bool:
-        return self.alive
 
 
 class Graded:
@@ -185,7 +184,7 @@ def grade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cells: list, script: 
         return kernel
 
     monkeypatch.setattr(execute, "GradingKernel", make_kernel)
-    monkeypatch.setattr(execute, "choose_sandbox", lambda setting, log: (made.setdefault("setting", setting), chosen)[1])
+    monkeypatch.setattr(execute, "choose_sandbox", lambda setting, log: (made.update(setting=setting, log=log), chosen)[1])
     g = GradingExecute(config=Config(), **traits)
     ran: list[tuple[int, str, int]] = []
     script = script or {}
@@ -199,7 +198,15 @@ def grade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cells: list, script: 
             raise what
         if callable(what):
             what = what(g._scratch)
-        cell.outputs = list(what)
+        g.clear_before_next_output = False
+        cell.outputs = []
+        for out in what:  # what the kernel prints comes through the output budget, as from nbclient
+            if out["output_type"] == "stream":
+                msg = {"msg_type": "stream", "content": {"name": out["name"], "text": out["text"]},
+                       "parent_header": {"msg_id": "m"}, "header": {"msg_type": "stream"}, "metadata": {}}
+                g.output(cell.outputs, msg, None, index)
+            else:
+                cell.outputs.append(out)
         return cell
 
     g.async_execute_cell = run_cell
@@ -224,7 +231,7 @@ def test_cells_run_in_order_and_only_the_instructors_go_through_the_guard(tmp_pa
     assert r.outputs(4) == [_value("1")]
     # the guard is asked at the end whether the notebook's code tampered with anything after the last test
     assert kernel.requests == [("locked", "setup", "import helper"), ("test", "t1", "assert x == 1"), ("check", "end", "")]
-    assert kernel.quieted == ["#guarded check end\n"] and kernel.waited == [4, 4, 4]
+    assert kernel.quieted == ["#guarded check end\n"] and kernel.waited == [4, 4, 4] and kernel.quiet_timeouts == [4]
     assert (kernel.starts, kernel.stops) == (1, 1)
     assert r.nb.metadata["language_info"] == {"name": "python", "version": "3.11"}
     assert r.found.flags == [] and r.found.notes == []
@@ -238,7 +245,7 @@ def test_the_kernel_is_made_as_configured(tmp_path: Path, monkeypatch: pytest.Mo
         memory_limit_mb=111, cpu_limit_s=22, max_processes=33, max_file_mb=44, extra_ro_paths=["/data"],
         startup_timeout=17, extra_arguments=["--x"], sandbox="required")
     made = r.made
-    assert made["setting"] == "required"
+    assert made["setting"] == "required" and made["log"] is not None and hasattr(made["log"], "warning")
     assert made["scratch"] == str(tmp_path / "autograded" / "s1" / "a1") and made["sandboxed"] is False
     assert made["guard"] is False and made["extra_ro"] == ["/data"]
     assert made["limits"] == {"memory_mb": 111, "cpu_seconds": 22, "processes": 33, "file_mb": 44}
@@ -279,7 +286,8 @@ def test_a_test_whose_guard_never_answers_does_not_count(tmp_path: Path, monkeyp
               {"assert x": [_value("1")]}, kernel=kernel)
     assert r.errors(0) == []  # a locked cell is not scored
     assert r.errors(1) and r.errors(1)[0][0] == "GraderError"
-    assert "switched off the grader's checks" in r.errors(1)[0][1]
+    assert r.errors(1)[0][1] == ("The grader could not confirm this test: the notebook's code switched off the grader's checks "
+                                 "(its answer never came back). The test does not count.")
     assert [o["output_type"] for o in r.outputs(1)] == ["error"]  # and its value no longer counts as a score
     assert r.found.flags == [
         "setup: the grader's in-kernel checks did not answer (switched off or silenced by the notebook's code)",
@@ -292,7 +300,7 @@ def test_a_test_scores_only_its_own_value_and_nothing_after_an_error(tmp_path: P
              _test("t_none", "e")]
     script = {
         "t_err": [_value("1"), _error("AssertionError", "no")],
-        "t_two": [_value("0.5"), _stream("hi"), _value("2")],
+        "t_two": [_value("0.5"), _stream("hi"), _value("1.5"), _value("2")],
         "t_stderr": [_stream("warning", "stderr"), _value("1")],
         "t_one": [_stream("ok"), _value("3")],
         "s_two": [_value("1"), _value("2")],
@@ -369,6 +377,25 @@ def test_what_the_submission_brought_and_what_intake_marked_is_flagged(tmp_path:
     assert sorted(p.name for p in scratch.iterdir()) == ["data.csv"]  # what the kernel wrote is gone too
 
 
+def test_at_most_ten_removed_files_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = _scratch(tmp_path)
+    names = [f"m{i:02}.py" for i in range(12)]
+    for name in names:
+        (scratch / name).write_text("x")
+    r = grade(tmp_path, monkeypatch, [_code("x = 1")], resources={"metadata": {"path": str(scratch)}})
+    assert r.found.flags == ["the submission contained files that could replace the course's code: "
+                             + ", ".join(names[:10]) + " (removed before grading)"]
+
+
+def test_the_notebook_output_budget_is_shared_by_its_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = grade(tmp_path, monkeypatch, [_code("a"), _code("b"), _code("c")],
+              {"a": [_stream("0123")], "b": [_stream("456789")], "c": [_stream("x")]},
+              max_cell_output=8, max_notebook_output=10, kernel=FakeKernel(guarded=False))
+    assert r.outputs(0) == [_stream("0123")] and r.outputs(1) == [_stream("456789")]  # exactly the budget
+    assert r.outputs(2) == [_stream("\n[... output cut short by the grader ...]\n")]
+    assert r.found.notes == ["cell 3: output cut short (more than 8 bytes)"]
+
+
 def test_the_notebook_name_falls_back_on_the_file_name_then_a_word(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     scratch = _scratch(tmp_path)
     r = grade(tmp_path, monkeypatch, [_code("x = 1")], resources={"metadata": {"path": str(scratch), "name": "lab"}})
@@ -389,6 +416,7 @@ def test_a_dead_kernel_fails_its_cell_and_grading_goes_on_in_a_new_one(tmp_path:
     assert r.errors(4) == [("KernelDied", "the kernel was killed (it ran out of memory) while running this cell. Cells after it "
                             "were run in a new kernel; this cell counts as failed.")]
     assert r.found.flags == ["cell 5: the kernel was killed (it ran out of memory)"]
+    assert kernel.quiet_timeouts == [9, 9, 3]  # replays have the cells' time limit, the guard its own
     # the new kernel gets the state from before the crash: the learner's and the locked cells, not the tests
     assert (kernel.starts, kernel.stops) == (2, 2)
     assert kernel.quieted == ["a = 1", "#guarded locked setup\nimport h", "#guarded check end\n"]
@@ -409,6 +437,34 @@ def test_after_too_many_deaths_the_remaining_cells_are_not_run(tmp_path: Path, m
     assert r.found.flags == ["cell 1: the kernel was killed (signal 9)", "cell 2: the kernel was killed (signal 9)"]
 
 
+def test_a_replaced_stuck_kernel_counts_as_a_death(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kernel = FakeKernel(guarded=False)
+    r = grade(tmp_path, monkeypatch, [_code("stuck"), _code("x = 1")], {"stuck": CellTimeoutError("no reply")},
+              kernel=kernel, max_kernel_deaths=1)
+    assert [i for i, _, _ in r.ran] == [0, 1] and kernel.starts == 2  # one replacement is within the limit
+    kernel = FakeKernel(guarded=False)
+    r = grade(tmp_path / "2", monkeypatch, [_code("crash"), _code("stuck"), _code("x = 1")],
+              {"crash": DeadKernelError("d"), "stuck": CellTimeoutError("no reply")}, kernel=kernel, max_kernel_deaths=1)
+    assert [i for i, _, _ in r.ran] == [0, 1] and kernel.starts == 2  # a death and a replacement are one too many
+    assert r.outputs(2) == [_error("NotRun", "the kernel died too many times, so this cell was not run")]
+
+
+def test_a_cell_that_killed_the_kernel_is_never_replayed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kernel = FakeKernel(guarded=False)
+    cells = [_code("a = 1"), _code("crash"), _code("b = 2"), _code("crash again"), _code("c = 3")]
+    r = grade(tmp_path, monkeypatch, cells, {"crash": DeadKernelError("d"), "crash again": DeadKernelError("d")}, kernel=kernel)
+    assert kernel.quieted == ["a = 1", "a = 1", "b = 2"] and kernel.starts == 3
+    assert r.errors(4) == []
+
+
+def test_after_the_last_death_the_dead_kernel_is_not_asked_anything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kernel = FakeKernel()
+    r = grade(tmp_path, monkeypatch, [_code("crash"), _test("assert 1", "t1")], {"crash": DeadKernelError("d")},
+              kernel=kernel, max_kernel_deaths=0)
+    assert kernel.requests == [] and kernel.quieted == [] and kernel.starts == 1
+    assert r.errors(1)[0][0] == "NotRun"
+
+
 def test_deaths_up_to_the_limit_are_survived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     kernel = FakeKernel(guarded=False)
     cells = [_code("crash1"), _code("crash2"), _code("x = 1")]
@@ -425,6 +481,7 @@ def test_a_cell_that_timed_out_is_noted_and_never_replayed(tmp_path: Path, monke
               kernel=kernel, timeout=7)
     assert r.found.notes == ["loop: stopped after 7 s"]
     assert kernel.quieted == ["pass", "a = 1"]  # the interrupted kernel answered, and the loop is not replayed
+    assert kernel.quiet_timeouts == [5, 7]
     assert kernel.starts == 2 and r.found.flags == ["cell 3: the kernel was killed (signal 9)"]
 
 
@@ -469,25 +526,25 @@ def test_a_kernel_that_cannot_be_restarted_ends_grading_there(tmp_path: Path, mo
     assert r.outputs(1) == [_error("NotRun", "the kernel died too many times, so this cell was not run")]
 
 
-@pytest.mark.parametrize("alive", [False, True])
-def test_a_cell_that_kills_the_replay_is_left_out_of_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, alive: bool) -> None:
+def test_a_cell_that_kills_the_replay_is_left_out_of_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def quiet(code: str) -> Any:
         return None if code == "bad" else {"content": {"status": "ok"}}
 
-    kernel = FakeKernel(guarded=False, quiet=quiet, alive=alive)
+    kernel = FakeKernel(guarded=False, quiet=quiet)
     cells = [_code("a = 1"), _code("bad"), _code("b = 2"), _code("crash"), _code("c = 3")]
     r = grade(tmp_path, monkeypatch, cells, {"crash": DeadKernelError("d")}, kernel=kernel)
     assert r.found.flags == ["cell 4: the kernel was killed (signal 9)",
                              "cell 2: the kernel died again while replaying the cells before cell 4"]
     assert kernel.quieted == ["a = 1", "bad", "a = 1", "b = 2"]
-    assert kernel.starts == 3 and [i for i, _, _ in r.ran] == [0, 1, 2, 3, 4]
+    assert kernel.starts == 3 and kernel.stops == 3 and [i for i, _, _ in r.ran] == [0, 1, 2, 3, 4]
 
 
 def test_replays_that_keep_dying_end_at_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     kernel = FakeKernel(guarded=False, quiet=lambda code: None)
     cells = [_code("a = 1"), _code("b = 2"), _code("crash"), _code("c = 3")]
-    r = grade(tmp_path, monkeypatch, cells, {"crash": DeadKernelError("d")}, kernel=kernel, max_kernel_deaths=2)
+    r = grade(tmp_path, monkeypatch, cells, {"crash": DeadKernelError("d")}, kernel=kernel, max_kernel_deaths=2, timeout=None)
     assert kernel.quieted == ["a = 1", "b = 2"] and kernel.starts == 3
+    assert kernel.quiet_timeouts == [60, 60]  # no time limit set: a replayed cell still gets one
     assert r.outputs(3) == [_error("NotRun", "the kernel died too many times, so this cell was not run")]
 
 
@@ -502,6 +559,8 @@ def test_replays_that_keep_dying_end_at_the_limit(tmp_path: Path, monkeypatch: p
     ([GradingExecute, SaveAutoGrades], False),
     ([GradingExecute, RecordFindings, SaveAutoGrades], False),
     (["course.grading.execute.GradingExecute", "course.grading.results.RecordFindings", "nbgrader.preprocessors.SaveAutoGrades"], False),
+    (["GradingExecute", "SaveAutoGrades", "RecordFindings"], True),
+    (["GradingExecute", "RecordFindings", "SaveAutoGrades"], False),
 ])
 def test_grading_needs_the_recorder_after_the_scores(listed: list | None, ok: bool) -> None:
     config = Config()
@@ -511,8 +570,11 @@ def test_grading_needs_the_recorder_after_the_scores(listed: list | None, ok: bo
     if ok:
         g._require_recorder()
     else:
-        with pytest.raises(GraderFailure, match="without course.grading.results.RecordFindings after SaveAutoGrades"):
+        with pytest.raises(GraderFailure) as failed:
             g._require_recorder()
+        assert failed.value.reason == (
+            "nbgrader_config.py runs GradingExecute without course.grading.results.RecordFindings after SaveAutoGrades "
+            "in Autograde.autograde_preprocessors: flags and notices would be lost; copy that list from the course's nbgrader_config.py")
 
 
 def test_a_configuration_without_the_recorder_grades_nobody(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -566,19 +628,23 @@ def test_the_canary_passing_lets_grading_go_on(tmp_path: Path, monkeypatch: pyte
     from course.grading import canary
 
     coursedir = _course(tmp_path)
-    (Path(coursedir.root) / "source" / "a1" / "data.csv").write_text("1")
+    (Path(coursedir.root) / "source" / "a1" / "helper.py").write_text("1")
+    nbformat.write(new_notebook(cells=[_test("assert 1", "t1"), _test("assert 2", "t2")]),
+                   str(Path(coursedir.root) / "source" / "a1" / "a1.ipynb"))
     calls = []
     monkeypatch.setattr(canary, "ensure", lambda root, assignment: calls.append((root, assignment)))
     monkeypatch.setattr(execute, "coursedir_of", lambda p: coursedir)
     scratch = Path(coursedir.root) / "autograded" / "s1" / "a1"
     scratch.mkdir(parents=True)
-    (scratch / "data.csv").write_text("1")
+    (scratch / "helper.py").write_text("1")  # the assignment's own helper, copied by nbgrader
     (scratch / "torch.py").write_text("1")
-    r = grade(tmp_path, monkeypatch, [_code("x = 1")],
-              resources={"metadata": {"path": str(scratch)}, "nbgrader": {"student": "s1", "assignment": "a1"}})
+    r = grade(tmp_path, monkeypatch, [_test("assert 2", "t2"), _test("assert 1", "t1")],
+              resources={"metadata": {"path": str(scratch)}, "nbgrader": {"notebook": "a1", "student": "s1", "assignment": "a1"}})
     assert calls == [(coursedir.root, "a1")] and r.ran
-    assert r.found.flags == ["the submission contained files that could replace the course's code: torch.py (removed before grading)"]
-    assert (scratch / "data.csv").exists()
+    assert r.found.flags == [
+        "the notebook's graded cells are not in their original order; they were run in the submitted order",
+        "the submission contained files that could replace the course's code: torch.py (removed before grading)"]
+    assert (scratch / "helper.py").exists()
 
 
 def test_no_canary_outside_a_course_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -613,6 +679,9 @@ def test_long_errors_are_shortened_but_always_kept() -> None:
     g.output(outs, _msg("error", ename="ValueError", evalue="v" * 6000, traceback=tb), None, 0)
     assert outs[0]["traceback"] == tb[:20] + ["... (traceback shortened by the grader) ..."] + tb[-30:]
     assert outs[0]["evalue"] == "v" * 5000 and outs[0]["ename"] == "ValueError"
+    g.output(outs, _msg("error", ename="E", evalue="", traceback=tb[:61]), None, 0)
+    assert len(outs[-1]["traceback"]) == 51
+    outs.pop()
     short = [f"line {i}" for i in range(60)]
     g.output(outs, _msg("error", ename="E", evalue=3, traceback=short), None, 0)
     assert outs[1]["traceback"] == short and outs[1]["evalue"] == "3"
@@ -628,6 +697,7 @@ def test_each_cell_keeps_its_output_up_to_its_budget() -> None:
     assert g.output(outs, _msg("stream", name="stdout", text="x"), None, 0) is None
     assert g.output(outs, _msg("stream", name="stdout", text="y"), None, 0) is None
     assert [o["text"] for o in outs] == ["0" * 20, "\n[... output cut short by the grader ...]\n"]
+    assert outs[1]["name"] == "stdout"
     assert g._findings.notes == ["cell 1: output cut short (more than 20 bytes)"]
     # stdout, stderr and displayed data each have their own budget in a cell; the notebook's is shared
     other: list = []
@@ -656,6 +726,27 @@ def test_a_cell_past_its_budget_still_shows_that_it_wrote_to_stderr() -> None:
     # stdout past the budget at once: nothing of it is kept
     g.output(outs, _msg("stream", name="stdout", text="o" * 6000), None, 5)
     assert len(outs) == 3 and outs[2]["text"] == "\n[... output cut short by the grader ...]\n"
+
+
+def test_displayed_values_share_one_budget_and_can_be_updated() -> None:
+    g = _budget(max_cell_output=25, max_notebook_output=1000)
+    g.nb = new_notebook(cells=[_code("display")])
+    outs = g.nb.cells[0].outputs
+    g.output(outs, _msg("display_data", data={"a": "1"}, metadata={}), "d1", 0)  # 10 bytes of JSON
+    g.output(outs, _msg("execute_result", data={"b": "2"}, metadata={}, execution_count=1), None, 0)
+    g.output(outs, _msg("display_data", data={"c": "3"}, metadata={}), None, 0)  # 30 bytes shown: cut
+    assert [o.get("data") for o in outs] == [{"a": "1"}, {"b": "2"}, None]
+    assert outs[2]["text"] == "\n[... output cut short by the grader ...]\n"
+    g._update_display_id("d1", _msg("update_display_data", data={"a": "updated"}, metadata={}))
+    assert outs[0]["data"] == {"a": "updated"}
+
+
+def test_the_sign_of_stderr_counts_one_byte() -> None:
+    g = _budget(max_cell_output=100, max_notebook_output=100_000)
+    outs: list = []
+    g.output(outs, _msg("stream", name="stderr", text="w" * 200), None, 0)
+    g.output(outs, _msg("stream", name="stderr", text="w" * 99), None, 0)
+    assert [len(o["text"]) for o in outs] == [200, 99]
 
 
 def test_output_exactly_at_the_budget_is_kept() -> None:
