@@ -749,6 +749,22 @@ def test_the_sign_of_stderr_counts_one_byte() -> None:
     assert [len(o["text"]) for o in outs] == [200, 99]
 
 
+@pytest.mark.parametrize("msg", [
+    _msg("error", ename="E", evalue="x", traceback=["E: x"]),
+    _msg("stream", name="stderr", text="w" * 20),  # over the budget: its sign is kept
+    _msg("stream", name="stdout", text="o"),
+])
+def test_an_output_after_clear_output_is_not_overwritten_by_an_old_display(msg: dict[str, Any]) -> None:
+    g = _budget(max_cell_output=10, max_notebook_output=1000)
+    g.nb = new_notebook(cells=[_code("a")])
+    outs = g.nb.cells[0].outputs
+    g.output(outs, _msg("display_data", data={"a": "1"}, metadata={}), "d1", 0)
+    g.clear_before_next_output = True  # the cell called clear_output(wait=True)
+    g.output(outs, msg, None, 0)
+    g._update_display_id("d1", _msg("update_display_data", data={"a": "2"}, metadata={}))
+    assert len(outs) == 1 and outs[0]["output_type"] == msg["msg_type"] and "data" not in outs[0]
+
+
 def test_output_exactly_at_the_budget_is_kept() -> None:
     g = _budget(max_cell_output=4, max_notebook_output=8)
     outs: list = []
