@@ -348,13 +348,8 @@ class GradingExecute(Execute):
                 source = self.nb.cells[i].source
                 code = self._kernel.request(kind, self._grade_id(i), source)[1] if self._kernel.guarded and kind == "locked" else source
                 reply = await self._kernel.quiet(code, self.timeout or 60)
-                if reply is None:
-                    alive = await self._kernel.is_alive()
+                if reply is None:  # died or stuck: start over without that cell (stopped below)
                     self._fatal.add(i)
-                    if not alive:
-                        died = i
-                        break
-                    await self._stop_kernel()  # stuck: start over without that cell
                     died = i
                     break
             if died is None:
