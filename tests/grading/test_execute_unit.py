@@ -32,8 +32,8 @@ from course.grading.results import RESOURCES_KEY, Findings, RecordFindings
 
 @pytest.fixture(autouse=True)
 def _in_a_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The grader falls back on the working folder as its scratch folder, and clears it of code:
-    never let that be the folder the tests run from."""
+    """Should the grader ever take the working folder for its scratch folder, it would clear it of
+    code: never let that be the folder the tests run from."""
     monkeypatch.chdir(tmp_path)
 
 
@@ -400,11 +400,19 @@ def test_the_notebook_name_falls_back_on_the_file_name_then_a_word(tmp_path: Pat
     scratch = _scratch(tmp_path)
     r = grade(tmp_path, monkeypatch, [_code("x = 1")], resources={"metadata": {"path": str(scratch), "name": "lab"}})
     assert r.found.notebook == "lab"
-    monkeypatch.chdir(scratch)
-    r = grade(tmp_path, monkeypatch, [_code("x = 1")], resources=None)
+    r = grade(tmp_path, monkeypatch, [_code("x = 1")], resources={"metadata": {"path": str(scratch)}})
     assert (r.found.notebook, r.found.scratch) == ("notebook", str(scratch))
     assert r.made["scratch"] == str(scratch)
-    assert r.resources == {RESOURCES_KEY: r.found}
+
+
+def test_without_its_folder_the_grader_refuses_and_leaves_the_current_folder_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "course").mkdir()
+    (tmp_path / "helper.py").write_text("x = 1\n")
+    for resources in (None, {"metadata": {}}, {"metadata": {"path": ""}}):
+        with pytest.raises(GraderFailure, match="which folder the notebook is graded in"):
+            grade(tmp_path, monkeypatch, [_code("x = 1")], resources=resources)
+    assert (tmp_path / "course").is_dir() and (tmp_path / "helper.py").is_file()
 
 
 def test_a_dead_kernel_fails_its_cell_and_grading_goes_on_in_a_new_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

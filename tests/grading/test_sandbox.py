@@ -178,7 +178,7 @@ def test_jupyter_client_builds_the_grading_kernel_through_the_provisioner(monkey
     assert made.scratch == "/nowhere" and made.limits.memory_mb == 123
 
 
-def test_without_the_registered_provisioner_nothing_is_graded(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_registered_provisioner_nothing_is_graded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """An installation that does not register the entry point must not fall back to a plain kernel."""
     import importlib.metadata
 
@@ -193,5 +193,5 @@ def test_without_the_registered_provisioner_nothing_is_graded(monkeypatch: pytes
     started = []
     monkeypatch.setattr("course.grading.kernel.GradingKernel.start", lambda self: started.append(1))
     with pytest.raises(GraderFailure, match="kernel provisioner .* is not registered"):
-        GradingExecute().preprocess(nb, {"metadata": {"path": "."}, "nbgrader": {}})
+        GradingExecute().preprocess(nb, {"metadata": {"path": str(tmp_path)}, "nbgrader": {}})
     assert not started and not nb.cells[0].outputs
