@@ -351,3 +351,152 @@ def test_every_option_has_its_help() -> None:
         cli.build_parser().parse_args(["hub", "sideways"])
     assert cli.build_parser().parse_args(["--root", "/x", "data"]).root == "/x"
     assert cli.build_parser().parse_args(["autograde", "-j", "2"]).jobs == 2
+
+
+# doctor: the checks behind `course doctor`, every probe of the machine faked --------------------
+
+@pytest.fixture
+def machine(course, monkeypatch):
+    """This machine as `course doctor` sees it: CPU only, data ready, the lab extension enabled,
+    bubblewrap available, the provisioner registered, pandas missing, 01_a released."""
+    import importlib.metadata as md
+
+    import torch
+
+    import course as course_package
+    from course import data, device
+    from course.grading import doctor, sandbox
+
+    def version(dist):
+        if dist == "pandas":
+            raise md.PackageNotFoundError(dist)
+        return f"{len(dist)}.0"
+
+    state = types.SimpleNamespace(lab="JupyterLab v4\n  \x1b[32m@jupyter/nbgrader\x1b[0m v0.9 \x1b[32menabled\x1b[0m \x1b[32mOK\x1b[0m\n",
+                                  lab_err="", runs=[])
+
+    def run(cmd, **kw):
+        state.runs.append((cmd, kw))
+        return types.SimpleNamespace(stdout=state.lab, stderr=state.lab_err)
+
+    monkeypatch.setattr(doctor.md, "version", version)
+    monkeypatch.setattr(doctor.subprocess, "run", run)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(course_package, "get_device", lambda: torch.device("cpu"))
+    monkeypatch.setattr(course_package, "devices", lambda: [torch.device("cpu")])
+    monkeypatch.setattr(device, "cuda_required", lambda: False)
+    monkeypatch.setattr(data, "is_complete", lambda: True)
+    monkeypatch.setattr(data, "data_dir", lambda: Path("/d"))
+    state.box = types.SimpleNamespace(available=True, describe=lambda: "sandbox: bubblewrap", explain=lambda: "kernels are isolated")
+    monkeypatch.setattr(sandbox, "support", lambda: state.box)
+    monkeypatch.setattr(sandbox, "mode", lambda: "auto")
+    monkeypatch.setattr(sandbox, "provisioner_registered", lambda: True)
+    course.release_notebook("01_a").parent.mkdir(parents=True)
+    course.release_notebook("01_a").write_text("{}")
+    return state
+
+
+def test_doctor_reports_every_check(course, machine, capsys) -> None:
+    import platform
+    import sys
+
+    from course.grading import doctor
+
+    rows = doctor.checks(course)
+    assert rows == [
+        ("python", True, f"{platform.python_version()} ({sys.executable})"),
+        ("torch", True, "5.0"), ("torchvision", True, "11.0"), ("nbgrader", True, "8.0"), ("jupyterlab", True, "10.0"),
+        ("matplotlib", True, "10.0"), ("pandas", False, "not installed"),
+        ("device", True, "cpu (CUDA not available)"),
+        ("test devices", True, "cpu"),
+        ("data", True, "/d (ready)"),
+        ("nbgrader lab extension", True, "@jupyter/nbgrader v0.9 enabled OK"),
+        ("gradebook", True, course.db_url),
+        ("grading sandbox", True, "sandbox: bubblewrap; kernels are isolated"),
+        ("kernel provisioner", True, "course-sandbox registered: grading kernels start through it"),
+        ("assignments", False, "2 in source/; not released: 02_b"),
+    ]
+    cmd, kw = machine.runs[-1]
+    assert cmd[1:] == ["labextension", "list"] and kw == {"capture_output": True, "text": True, "timeout": 60}
+    code, out, _ = _run(["doctor"], capsys)
+    assert code == 1 and out.endswith("\n2 problem(s): see the BAD lines above\n")
+    assert "BAD  pandas                  not installed\n" in out
+
+
+def test_doctor_on_a_machine_that_needs_cuda(course, machine, monkeypatch) -> None:
+    import torch
+
+    import course as course_package
+    from course import data, device
+    from course.grading import doctor, sandbox
+
+    course.release_notebook("02_b").parent.mkdir(parents=True)
+    course.release_notebook("02_b").write_text("{}")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda i: {0: "H200"}[i])
+    monkeypatch.setattr(course_package, "devices", lambda: [torch.device("cpu"), torch.device("cuda")])
+    monkeypatch.setattr(device, "cuda_required", lambda: True)
+    monkeypatch.setattr(data, "is_complete", lambda: False)
+    rows = {r[0]: r[1:] for r in doctor.checks(course)}
+    assert rows["device"] == (True, "cpu (CUDA available: H200)")
+    assert rows["test devices"] == (True, "cpu, cuda")
+    assert rows["COURSE_REQUIRE_CUDA"] == (True, "set: CUDA checks are mandatory")
+    assert rows["data"] == (False, "/d (missing: run `course data`)")
+    assert rows["assignments"] == (True, "2 in source/, all released")
+
+    def missing():
+        raise device.CudaRequiredError("CUDA required but missing")
+
+    monkeypatch.setattr(course_package, "devices", missing)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    rows = {r[0]: r[1:] for r in doctor.checks(course)}
+    assert rows["test devices"] == (False, "CUDA required but missing")
+    assert rows["COURSE_REQUIRE_CUDA"] == (False, "set: CUDA checks are mandatory")
+    machine.box.available = False
+    assert rows["grading sandbox"][0] is True, "without bubblewrap, grading unsandboxed is a warning unless required"
+    monkeypatch.setattr(sandbox, "mode", lambda: "required")
+    rows = {r[0]: r[1:] for r in doctor.checks(course)}
+    assert rows["grading sandbox"] == (False, "sandbox: bubblewrap; kernels are isolated")
+    monkeypatch.setattr(sandbox, "provisioner_registered", lambda: False)
+    assert {r[0]: r[1:] for r in doctor.checks(course)}["kernel provisioner"] == (
+        False, "course-sandbox is not registered, so nothing can be graded: run `make setup` (or pip install -e .)")
+
+
+@pytest.mark.parametrize(("version", "ok"), [((3, 10, 9), False), ((3, 11, 0), True), ((4, 0, 0), True)])
+def test_doctor_python_version(course, machine, monkeypatch, version, ok) -> None:
+    from course.grading import doctor
+
+    monkeypatch.setattr(doctor.sys, "version_info", version)
+    assert doctor.checks(course)[0][1] is ok
+
+
+def test_doctor_lab_extension(machine, monkeypatch, tmp_path: Path) -> None:
+    import subprocess
+
+    from course.grading import doctor
+
+    monkeypatch.setattr(doctor.sys, "executable", str(tmp_path / "python"))
+    assert doctor.lab_extension_ok() == (True, "@jupyter/nbgrader v0.9 enabled OK")
+    (tmp_path / "jupyter").write_text("")
+    machine.lab, machine.lab_err = "", "other v1 enabled OK\n@jupyter/nbgrader v0.9 disabled OK\n"
+    assert doctor.lab_extension_ok() == (False, "@jupyter/nbgrader v0.9 disabled OK"), "the listing may come on stderr"
+    assert [r[0][0] for r in machine.runs] == ["jupyter", str(tmp_path / "jupyter")]
+    machine.lab_err = "@jupyter/nbgrader v0.9 enabled X"
+    assert doctor.lab_extension_ok() == (False, "@jupyter/nbgrader v0.9 enabled X")
+    machine.lab_err = "other"
+    assert doctor.lab_extension_ok() == (False, "@jupyter/nbgrader is not listed by `jupyter labextension list`")
+    for err in (OSError("no jupyter"), subprocess.TimeoutExpired("jupyter", 60)):
+        def fail(*a, _err=err, **k):
+            raise _err
+
+        monkeypatch.setattr(doctor.subprocess, "run", fail)
+        assert doctor.lab_extension_ok() == (False, f"could not run `jupyter labextension list`: {err}")
+
+
+def test_doctor_without_the_data_module(course, machine, monkeypatch) -> None:
+    from course import data
+    from course.grading import doctor
+
+    monkeypatch.delattr(data, "is_complete")
+    assert {r[0]: r[1:] for r in doctor.checks(course)}["data"] == (
+        False, "course.data unavailable: module 'course.data' has no attribute 'is_complete'")
