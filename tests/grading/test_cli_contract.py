@@ -500,3 +500,100 @@ def test_doctor_without_the_data_module(course, machine, monkeypatch) -> None:
     monkeypatch.delattr(data, "is_complete")
     assert {r[0]: r[1:] for r in doctor.checks(course)}["data"] == (
         False, "course.data unavailable: module 'course.data' has no attribute 'is_complete'")
+
+
+# translated editions: course release/start --lang, course i18n -----------------------------------
+
+@pytest.fixture
+def translation(course, monkeypatch, calls):
+    """course.i18n faked: building an edition records the call and makes its folder."""
+    from course import i18n
+    from course.grading import release
+
+    state = types.SimpleNamespace(problems=[], error=None)
+
+    def build(root, assignment, lang):
+        calls.append(("build", root, assignment, lang))
+        if state.error:
+            raise i18n.TranslationError(state.error)
+        folder = root / "source" / f"{assignment}_{lang}"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{assignment}_{lang}.ipynb"
+
+    monkeypatch.setattr(i18n, "build_assignment", build)
+    monkeypatch.setattr(i18n, "problems", lambda root, lang: list(state.problems) if (root, lang) == (course.root, "zh_CN") else None)
+    monkeypatch.setattr(release, "release", lambda c, n, verify=True, force=False: calls.append(("release", n, verify, force)) or f"{n}: released")
+    monkeypatch.setattr(release, "start", lambda c, a: calls.append(("start", a)) or c.root / "work" / a)
+    return state
+
+
+def test_release_a_translated_edition(course, capsys, translation, calls) -> None:
+    translation.problems = ["source/01_a/01_a.ipynb: cell 2 not translated", "source/01_a_zh_CN/x: y", "source/02_b/02_b.ipynb: z"]
+    code, out, _ = _run(["release", "01_a", "--lang", "zh_CN"], capsys)
+    assert code == 0 and out == ("01_a: 2 text(s) not translated yet, shown in English (course i18n check)\n"
+                                 "01_a: 简体中文 edition built in source/01_a_zh_CN/\n01_a_zh_CN: released\n")
+    assert calls == [("build", course.root, "01_a", "zh_CN"), ("release", "01_a_zh_CN", True, False)]
+    translation.problems = []
+    assert _flushes(["release", "02_b", "--lang", "zh_CN"]) == ["02_b: 简体中文 edition built in source/02_b_zh_CN/\n",
+                                                              "02_b: 简体中文 edition built in source/02_b_zh_CN/\n02_b_zh_CN: released\n"]
+    calls.clear()
+    assert cli._translated(course, "01_a_zh_CN", "zh_CN") == "01_a_zh_CN" and calls == [], "an edition is not translated again"
+    translation.error = "no catalogue for 01_a"
+    assert _run(["release", "01_a", "--lang", "zh_CN"], capsys)[::2] == (1, "course release: no catalogue for 01_a\n")
+    assert ("release", "01_a", True, False) not in calls
+
+
+def test_start_a_translated_edition(course, capsys, translation, calls) -> None:
+    code, out, _ = _run(["start", "01_a", "--lang", "zh_CN"], capsys)
+    assert code == 0 and out == ("01_a: 简体中文 edition built in source/01_a_zh_CN/\n01_a_zh_CN: released\n"
+                                 "your copy of 01_a_zh_CN: work/01_a_zh_CN/01_a_zh_CN.ipynb — work there; no course command overwrites it\n")
+    assert calls == [("build", course.root, "01_a", "zh_CN"), ("release", "01_a_zh_CN", True, False), ("start", "01_a_zh_CN")]
+    calls.clear()
+    (course.root / "release" / "01_a_zh_CN").mkdir(parents=True)
+    assert _run(["start", "01_a", "--lang", "zh_CN"], capsys)[0] == 0
+    assert calls == [("start", "01_a_zh_CN")], "an edition released already is not built again"
+    calls.clear()
+    assert _run(["start", "02_b_zh_CN", "--lang", "zh_CN"], capsys)[0] == 0
+    assert calls == [("start", "02_b_zh_CN")]
+    calls.clear()
+    code, _, err = _run(["start", "09_z", "--lang", "zh_CN"], capsys)
+    assert code == 1 and "unknown assignment '09_z'" in err and calls == []
+    assert _run(["start", "01_a"], capsys)[0] == 0 and calls == [("start", "01_a")]
+
+
+@pytest.mark.parametrize(("env", "lang"), [(None, "en"), ("zh_CN", "zh_CN"), ("fr", "en"), ("en", "en")])
+def test_course_lang_sets_the_default_edition(monkeypatch, env, lang) -> None:
+    if env is None:
+        monkeypatch.delenv("COURSE_LANG", raising=False)
+    else:
+        monkeypatch.setenv("COURSE_LANG", env)
+    parser = cli.build_parser()
+    assert parser.parse_args(["release"]).lang == lang and parser.parse_args(["start", "01_a"]).lang == lang
+    assert parser.parse_args(["i18n", "check"]).lang == "zh_CN"
+
+
+def test_lang_options() -> None:
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    opts = {(name, a.dest): a for name, p in sub.choices.items() for a in p._actions}
+    assert opts[("release", "lang")].choices == ["en", "zh_CN"] and opts[("start", "lang")].choices == ["en", "zh_CN"]
+    assert opts[("release", "lang")].help == "release the assignment in this language, as NN_topic_LANG (default: COURSE_LANG, else en)"
+    assert opts[("start", "lang")].help == "the assignment's edition in this language"
+    assert opts[("i18n", "lang")].choices == ["zh_CN"]
+    assert opts[("i18n", "action")].choices == ["update", "build", "check", "sizes", "export", "import"]
+    assert opts[("i18n", "name")].help == "export/import: a catalogue, e.g. source/01_tensors"
+    assert opts[("i18n", "file")].help == "import: a JSON list of {context, id, string}"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["release", "--lang", "fr"])
+
+
+def test_i18n(course, capsys, monkeypatch, calls) -> None:
+    from course import i18n
+
+    monkeypatch.setattr(i18n, "main", lambda argv, root: calls.append((argv, root)) or 3)
+    assert _run(["i18n", "check"], capsys)[0] == 3
+    assert _run(["i18n", "import", "source/01_a", "t.json", "--lang", "zh_CN"], capsys)[0] == 3
+    assert _run(["i18n", "export", "source/01_a"], capsys)[0] == 3
+    assert calls == [(["check", "--lang", "zh_CN"], course.root),
+                     (["import", "--lang", "zh_CN", "source/01_a", "t.json"], course.root),
+                     (["export", "--lang", "zh_CN", "source/01_a"], course.root)]
