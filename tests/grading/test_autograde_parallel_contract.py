@@ -526,14 +526,22 @@ def test_feedback(course: Course) -> None:
     with pytest.raises(CourseError) as err:
         feedback.feedback(course, "01_a")
     assert str(err.value) == "nothing autograded for 01_a yet: run `course autograde 01_a` first"
+    with pytest.raises(CourseError) as err:
+        feedback.feedback(course, "01_a", "bob")
+    assert str(err.value) == "nothing autograded for bob in 01_a yet: run `course autograde 01_a --student bob` first"
     for s in ("bob", "alice"):
         (course.root / "autograded" / s / "01_a").mkdir(parents=True)
     (course.root / "autograded" / "carol" / "02_b").mkdir(parents=True)
     paths = feedback.feedback(course, "01_a")
     assert calls == [("01_a", None, True)]
     assert paths == [course.root / "feedback" / s / "01_a" / "01_a.html" for s in ("alice", "bob")]
-    feedback.feedback(course, "01_a", "carol")
-    assert calls[-1] == ("01_a", "carol", True)
+    feedback.feedback(course, "01_a", "bob")
+    assert calls[-1] == ("01_a", "bob", True)
+    for who in ("carol", "nobody"):
+        with pytest.raises(CourseError) as err:
+            feedback.feedback(course, "01_a", who)
+        assert str(err.value) == f"nothing autograded for {who} in 01_a yet: run `course autograde 01_a --student {who}` first"
+    assert calls[-1] == ("01_a", "bob", True), "nbgrader is not asked for feedback nobody can have"
     course._api = types.SimpleNamespace(generate_feedback=lambda *a, **k: {"success": False, "log": "KeyError: nb"})
     with pytest.raises(CourseError) as err:
         feedback.feedback(course, "01_a")
