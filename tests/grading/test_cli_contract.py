@@ -421,6 +421,8 @@ def test_doctor_reports_every_check(course, machine, capsys) -> None:
     code, out, _ = _run(["doctor"], capsys)
     assert code == 1 and out.endswith("\n2 problem(s): see the BAD lines above\n")
     assert "BAD  pandas                  not installed\n" in out
+    course.release_notebook("01_a").unlink()
+    assert doctor.checks(course)[-1] == ("assignments", False, "2 in source/; not released: 01_a, 02_b")
 
 
 def test_doctor_on_a_machine_that_needs_cuda(course, machine, monkeypatch) -> None:
@@ -452,11 +454,14 @@ def test_doctor_on_a_machine_that_needs_cuda(course, machine, monkeypatch) -> No
     rows = {r[0]: r[1:] for r in doctor.checks(course)}
     assert rows["test devices"] == (False, "CUDA required but missing")
     assert rows["COURSE_REQUIRE_CUDA"] == (False, "set: CUDA checks are mandatory")
-    machine.box.available = False
-    assert rows["grading sandbox"][0] is True, "without bubblewrap, grading unsandboxed is a warning unless required"
     monkeypatch.setattr(sandbox, "mode", lambda: "required")
+    assert {r[0]: r[1:] for r in doctor.checks(course)}["grading sandbox"] == (True, "sandbox: bubblewrap; kernels are isolated")
+    machine.box.available = False
     rows = {r[0]: r[1:] for r in doctor.checks(course)}
     assert rows["grading sandbox"] == (False, "sandbox: bubblewrap; kernels are isolated")
+    monkeypatch.setattr(sandbox, "mode", lambda: "auto")
+    rows = {r[0]: r[1:] for r in doctor.checks(course)}
+    assert rows["grading sandbox"][0] is True, "without bubblewrap, grading unsandboxed is a warning unless required"
     monkeypatch.setattr(sandbox, "provisioner_registered", lambda: False)
     assert {r[0]: r[1:] for r in doctor.checks(course)}["kernel provisioner"] == (
         False, "course-sandbox is not registered, so nothing can be graded: run `make setup` (or pip install -e .)")
