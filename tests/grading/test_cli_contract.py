@@ -527,7 +527,12 @@ def translation(course, monkeypatch, calls):
 
     monkeypatch.setattr(i18n, "build_assignment", build)
     monkeypatch.setattr(i18n, "problems", lambda root, lang: list(state.problems) if (root, lang) == (course.root, "zh_CN") else None)
-    monkeypatch.setattr(release, "release", lambda c, n, verify=True, force=False: calls.append(("release", n, verify, force)) or f"{n}: released")
+    def release_(c, n, verify=True, force=False):
+        assert c.root == course.root
+        calls.append(("release", n, verify, force))
+        return f"{n}: released"
+
+    monkeypatch.setattr(release, "release", release_)
     monkeypatch.setattr(release, "start", lambda c, a: calls.append(("start", a)) or c.root / "work" / a)
     return state
 
@@ -538,6 +543,8 @@ def test_release_a_translated_edition(course, capsys, translation, calls) -> Non
     assert code == 0 and out == ("01_a: 2 text(s) not translated yet, shown in English (course i18n check)\n"
                                  "01_a: 简体中文 edition built in source/01_a_zh_CN/\n01_a_zh_CN: released\n")
     assert calls == [("build", course.root, "01_a", "zh_CN"), ("release", "01_a_zh_CN", True, False)]
+    assert _flushes(["release", "01_a", "--lang", "zh_CN"])[0] == (
+        "01_a: 2 text(s) not translated yet, shown in English (course i18n check)\n"), "shown before the build goes on"
     translation.problems = []
     assert _flushes(["release", "02_b", "--lang", "zh_CN"]) == ["02_b: 简体中文 edition built in source/02_b_zh_CN/\n",
                                                               "02_b: 简体中文 edition built in source/02_b_zh_CN/\n02_b_zh_CN: released\n"]
@@ -553,6 +560,9 @@ def test_start_a_translated_edition(course, capsys, translation, calls) -> None:
     assert code == 0 and out == ("01_a: 简体中文 edition built in source/01_a_zh_CN/\n01_a_zh_CN: released\n"
                                  "your copy of 01_a_zh_CN: work/01_a_zh_CN/01_a_zh_CN.ipynb — work there; no course command overwrites it\n")
     assert calls == [("build", course.root, "01_a", "zh_CN"), ("release", "01_a_zh_CN", True, False), ("start", "01_a_zh_CN")]
+    calls.clear()
+    assert _flushes(["start", "02_b", "--lang", "zh_CN"])[:2] == [
+        "02_b: 简体中文 edition built in source/02_b_zh_CN/\n", "02_b: 简体中文 edition built in source/02_b_zh_CN/\n02_b_zh_CN: released\n"]
     calls.clear()
     (course.root / "release" / "01_a_zh_CN").mkdir(parents=True)
     assert _run(["start", "01_a", "--lang", "zh_CN"], capsys)[0] == 0
