@@ -175,7 +175,7 @@ def autograde_many(
             "set COURSE_DB_URL=postgresql://user@host/db"
         )
     prepare_gradebook(course)
-    run_canaries(course, sorted({a for a, _s in todo}), say)
+    run_canaries(course, sorted({a for a, _s in todo}))
     progress = Progress(len(todo), say, label=len(names) > 1)
     root = str(course.root)
     if scheduler:
@@ -198,7 +198,7 @@ def autograde_many(
     return sorted(outcomes, key=lambda o: (o.assignment, o.student)), skipped
 
 
-def run_canaries(course: Course, assignments: list[str], say: Callable[[str], None]) -> None:
+def run_canaries(course: Course, assignments: list[str]) -> None:
     """Grade each assignment's reference through the same path first (``canary.py``); stop the
     batch, before any student is graded, when one does not earn full marks."""
     from course.grading import canary

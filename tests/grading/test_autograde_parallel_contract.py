@@ -178,6 +178,25 @@ def test_prepare_gradebook_uses_wal(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_prepare_gradebook_switches_the_file_sqlalchemy_opens(tmp_path: Path, monkeypatch) -> None:
+    import contextlib
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    url = f"sqlite:///{tmp_path / 'g.db'}?timeout=3?x=1"
+    assert make_url(url).database == str(tmp_path / "g.db")
+    connects, real = [], sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda path, **kw: connects.append((path, kw)) or real(path, **kw))
+    opened = []
+    fake = types.SimpleNamespace(db_url=url, gradebook=lambda: opened.append(1) or contextlib.nullcontext())
+    parallel.prepare_gradebook(fake)
+    assert opened == [1] and connects == [(str(tmp_path / "g.db"), {"timeout": 300})]
+    with real(tmp_path / "g.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert not [p.name for p in tmp_path.iterdir() if "?" in p.name], "no stray file named after the query string"
+
+
 def test_already_graded(course: Course) -> None:
     graded = course.root / "autograded" / "alice" / "01_a"
     assert not parallel.already_graded(course, "01_a", "alice")
@@ -223,6 +242,16 @@ def test_grade_task_and_outcome(course: Course, monkeypatch) -> None:
     parallel._grade_here(str(course.root), course.db_url, "01_a", "bob")
     assert seen[0][0] is seen[1][0] and seen[0][1:] == ("01_a", "alice", True)
     assert seen[0][0].db_url == course.db_url
+    other = make_course(course.root.parent / "other")
+    other_url = f"sqlite:///{course.root.parent / 'other.db'}"
+    parallel._grade_here(str(other.root), other_url, "01_a", "carol")
+    assert (seen[2][0].root, seen[2][0].db_url) == (other.root, other_url), "each course and gradebook gets its own Course"
+    assert seen[2][0] is not seen[0][0]
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    monkeypatch.setattr(parallel, "autograde_one", lambda c, a, s, force: Outcome(s, False, 0.5, None, "not graded: x", a))
+    data_none = parallel.grade_task(str(course.root), course.db_url, "01_a", "dan")
+    assert os.environ["OMP_NUM_THREADS"] == "1", "a Dask worker (no threads given) runs each kernel on one thread"
+    assert (data_none["ok"], data_none["score"], data_none["message"]) == (False, None, "not graded: x")
     out = parallel._outcome("01_a", data)
     assert out == Outcome("alice", True, 1.5, Score("alice", "01_a", 1.0, 2.0, {"t": (1.0, 2.0)}), "m", "01_a")
     none = parallel._outcome("01_a", {**data, "score": None, "ok": False})
@@ -244,6 +273,12 @@ def test_progress_lines(monkeypatch) -> None:
     assert (p.done, p.failed) == (2, 1)
     p2 = parallel.Progress(1, lines.append)
     assert (p2.done, p2.failed, p2.label) == (0, 0, False)
+    monkeypatch.setattr(parallel.time, "perf_counter", lambda: 5.0)
+    p3 = parallel.Progress(3, lines.append)
+    for out in (Outcome("a", False, 1.0, None, "x", "01_a"), Outcome("b", True, 1.0, Score("b", "01_a", 1, 1, {}), "", "01_a"),
+                Outcome("c", False, 1.0, Score("c", "01_a", 1, 1, {}), "stale", "01_a")):
+        p3.update(out)
+    assert p3.failed == 2 and lines[-1].startswith("[3/3] c: FAILED (stale) in 1.0 s | failures 2 |")
 
 
 def test_collect_survives_a_broken_worker() -> None:
@@ -260,9 +295,9 @@ def test_collect_survives_a_broken_worker() -> None:
     futures = {Fut(good): ("01_a", "alice"), Fut(OSError("lost")): ("01_a", "bob")}
     lines = []
     outs = parallel._collect(futures, parallel.Progress(2, lines.append), completed=lambda fs: fs)
-    assert outs[0].ok and outs[0].score.score == 2.0
+    assert outs[0] == Outcome("alice", True, 1.0, Score("alice", "01_a", 2.0, 2.0, {}), "", "01_a")
     assert outs[1] == Outcome("bob", False, 0.0, None, "the grading worker failed: OSError: lost", "01_a")
-    assert len(lines) == 2
+    assert len(lines) == 2 and lines[1].startswith("[2/2] bob: FAILED (the grading worker failed: OSError: lost)")
 
 
 @pytest.fixture
@@ -275,7 +310,7 @@ def fake_grading(course: Course, monkeypatch):
                 "score": (1.0, 2.0, {}) if s != "bob" else None}
 
     monkeypatch.setattr(parallel, "_grade_here", here)
-    monkeypatch.setattr(parallel, "run_canaries", lambda c, names, say: graded.append(("canaries", tuple(names))))
+    monkeypatch.setattr(parallel, "run_canaries", lambda c, names: graded.append(("canaries", tuple(names))) if c is course else None)
     return graded
 
 
@@ -318,6 +353,9 @@ def test_autograde_many_of_several_assignments(course: Course, fake_grading) -> 
     assert [(o.assignment, o.student) for o in outs] == [("01_a", "bob")]
     with pytest.raises(CourseError, match="no submission for student 'alice'"):
         parallel.autograde_many(course, ["02_b", "01_a"], "alice", jobs=1, say=lines.append)
+    (course.root / "submitted" / "alice" / "02_b").mkdir(parents=True)
+    outs, _ = parallel.autograde_many(course, ["02_b", "01_a"], "alice", jobs=1, say=lines.append)
+    assert [(o.assignment, o.student) for o in outs] == [("01_a", "alice"), ("02_b", "alice")]
     with pytest.raises(CourseError, match="unknown assignment '09_z'"):
         parallel.autograde_many(course, ["01_a", "09_z"], jobs=1, say=lines.append)
 
@@ -355,22 +393,31 @@ def test_autograde_many_on_a_pool_or_a_cluster(course: Course, fake_grading, mon
             seen.setdefault("tasks", []).append((fn, args))
             return args
 
+    lines = []
+
     def collect(futures, progress):
-        return [Outcome(s, True, 0.0, None, "", a) for a, s in reversed(list(futures.values()))]
+        outs = [Outcome(s, True, 0.0, None, "", a) for a, s in reversed(list(futures.values()))]
+        for o in outs:
+            progress.update(o)
+        return outs
 
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", Pool)
     monkeypatch.setattr(parallel, "_collect", collect)
     monkeypatch.setattr(parallel, "default_jobs", lambda: 8)
-    outs, _ = parallel.autograde_many(course, "01_a", jobs=3, say=print)
-    assert seen["pool"] == (2, "spawn")
+    outs, _ = parallel.autograde_many(course, "01_a", jobs=3, say=lines.append)
+    assert seen["pool"] == (2, "spawn") and [x[:10] for x in lines] == ["[1/2] bob:", "[2/2] alic"]
     url = course.db_url + "?timeout=300"
     assert seen["tasks"] == [(parallel.grade_task, (str(course.root), url, "01_a", s, 4)) for s in ("alice", "bob")]
     assert [o.student for o in outs] == ["alice", "bob"]
     seen.clear()
     parallel.autograde_many(course, "01_a", say=print)
     assert seen["pool"] == (2, "spawn") and seen["tasks"][0][1][-1] == 4
+    seen.clear()
+    monkeypatch.setattr(parallel, "default_jobs", lambda: 3)
+    parallel.autograde_many(course, "01_a", jobs=2, say=print)
+    assert seen["pool"] == (2, "spawn") and [t[1][-1] for t in seen["tasks"]] == [1, 1], "3 cores for 2 kernels: one thread each"
     dask = []
-    monkeypatch.setattr(parallel, "_run_dask", lambda *a: dask.append(a) or [])
+    monkeypatch.setattr(parallel, "_run_dask", lambda sch, root, url, todo, progress: dask.append((sch, root, url, todo, progress)) or [])
     pg = Course(course.root, db_url="postgresql://u@h/db")
     monkeypatch.setattr(parallel, "prepare_gradebook", lambda c: None)
     monkeypatch.setattr(parallel, "already_graded", lambda c, a, s: False)
@@ -378,6 +425,7 @@ def test_autograde_many_on_a_pool_or_a_cluster(course: Course, fake_grading, mon
     monkeypatch.setattr(parallel, "_check_students", lambda c, a, s: ["alice"])
     parallel.autograde_many(pg, "01_a", scheduler="tcp://h:1", say=print)
     assert dask[0][:4] == ("tcp://h:1", str(course.root), "postgresql://u@h/db", [("01_a", "alice")])
+    assert isinstance(dask[0][4], parallel.Progress) and dask[0][4].total == 1
 
 
 def test_run_canaries(course: Course, monkeypatch) -> None:
@@ -392,9 +440,9 @@ def test_run_canaries(course: Course, monkeypatch) -> None:
             raise GraderFailure("canary: broken")
 
     monkeypatch.setattr(canary, "ensure", ensure)
-    parallel.run_canaries(course, ["01_a"], print)
+    parallel.run_canaries(course, ["01_a"])
     with pytest.raises(CourseError) as err:
-        parallel.run_canaries(course, ["01_a", "02_b"], print)
+        parallel.run_canaries(course, ["01_a", "02_b"])
     assert str(err.value) == "canary: broken" and err.value.__cause__ is None
     assert seen == [(course.root, "01_a"), (course.root, "01_a"), (course.root, "02_b")]
 
@@ -412,12 +460,22 @@ def test_run_dask_reports_an_unreachable_scheduler(monkeypatch) -> None:
     assert str(err.value) == "cannot reach the Dask scheduler at tcp://h:1: refused"
 
 
+def test_run_dask_without_distributed(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(CourseError) as err:
+        parallel._run_dask("tcp://h:1", "/r", "u", [], parallel.Progress(0, print))
+    assert str(err.value) == "--scheduler needs the 'distributed' package (pip install distributed)"
+
+
 def test_run_dask_submits_every_pair(monkeypatch) -> None:
     import distributed
 
     class Client:
         def __init__(self, address, timeout):
-            self.submitted = []
+            self.submitted = submitted
+            assert (address, timeout) == ("tcp://h:1", "20s")
 
         def __enter__(self):
             return self
@@ -429,16 +487,26 @@ def test_run_dask_submits_every_pair(monkeypatch) -> None:
             self.submitted.append((fn, args, pure, key))
             return key
 
+    submitted = []
     monkeypatch.setattr(distributed, "Client", Client)
     got = {}
-    monkeypatch.setattr(parallel, "_collect", lambda futures, progress, completed: got.update(futures=futures, completed=completed) or [])
-    parallel._run_dask("tcp://h:1", "/r", "u", [("01_a", "alice")], parallel.Progress(1, print))
-    assert got["futures"] == {"grade-01_a-alice": ("01_a", "alice")}
+    monkeypatch.setattr(parallel, "_collect", lambda futures, progress, completed: got.update(futures=futures, progress=progress, completed=completed) or [])
+    progress = parallel.Progress(2, print)
+    parallel._run_dask("tcp://h:1", "/r", "u", [("01_a", "alice"), ("02_b", "bob")], progress)
+    assert got["futures"] == {"grade-01_a-alice": ("01_a", "alice"), "grade-02_b-bob": ("02_b", "bob")}
+    assert submitted == [(parallel.grade_task, ("/r", "u", "01_a", "alice"), False, "grade-01_a-alice"),
+                         (parallel.grade_task, ("/r", "u", "02_b", "bob"), False, "grade-02_b-bob")]
+    assert got["progress"] is progress
     assert got["completed"] is distributed.as_completed
 
 
-def test_default_jobs() -> None:
+def test_default_jobs(monkeypatch) -> None:
     assert parallel.default_jobs() == len(os.sched_getaffinity(0))
+    monkeypatch.delattr(parallel.os, "sched_getaffinity")  # macOS
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 5)
+    assert parallel.default_jobs() == 5
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: None)
+    assert parallel.default_jobs() == 1
 
 
 # feedback ----------------------------------------------------------------------------------
@@ -458,14 +526,22 @@ def test_feedback(course: Course) -> None:
     with pytest.raises(CourseError) as err:
         feedback.feedback(course, "01_a")
     assert str(err.value) == "nothing autograded for 01_a yet: run `course autograde 01_a` first"
+    with pytest.raises(CourseError) as err:
+        feedback.feedback(course, "01_a", "bob")
+    assert str(err.value) == "nothing autograded for bob in 01_a yet: run `course autograde 01_a --student bob` first"
     for s in ("bob", "alice"):
         (course.root / "autograded" / s / "01_a").mkdir(parents=True)
     (course.root / "autograded" / "carol" / "02_b").mkdir(parents=True)
     paths = feedback.feedback(course, "01_a")
     assert calls == [("01_a", None, True)]
     assert paths == [course.root / "feedback" / s / "01_a" / "01_a.html" for s in ("alice", "bob")]
-    feedback.feedback(course, "01_a", "carol")
-    assert calls[-1] == ("01_a", "carol", True)
+    feedback.feedback(course, "01_a", "bob")
+    assert calls[-1] == ("01_a", "bob", True)
+    for who in ("carol", "nobody"):
+        with pytest.raises(CourseError) as err:
+            feedback.feedback(course, "01_a", who)
+        assert str(err.value) == f"nothing autograded for {who} in 01_a yet: run `course autograde 01_a --student {who}` first"
+    assert calls[-1] == ("01_a", "bob", True), "nbgrader is not asked for feedback nobody can have"
     course._api = types.SimpleNamespace(generate_feedback=lambda *a, **k: {"success": False, "log": "KeyError: nb"})
     with pytest.raises(CourseError) as err:
         feedback.feedback(course, "01_a")

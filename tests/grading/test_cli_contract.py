@@ -351,3 +351,264 @@ def test_every_option_has_its_help() -> None:
         cli.build_parser().parse_args(["hub", "sideways"])
     assert cli.build_parser().parse_args(["--root", "/x", "data"]).root == "/x"
     assert cli.build_parser().parse_args(["autograde", "-j", "2"]).jobs == 2
+
+
+# doctor: the checks behind `course doctor`, every probe of the machine faked --------------------
+
+@pytest.fixture
+def machine(course, monkeypatch):
+    """This machine as `course doctor` sees it: CPU only, data ready, the lab extension enabled,
+    bubblewrap available, the provisioner registered, pandas missing, 01_a released."""
+    import importlib.metadata as md
+
+    import torch
+
+    import course as course_package
+    from course import data, device
+    from course.grading import doctor, sandbox
+
+    def version(dist):
+        if dist == "pandas":
+            raise md.PackageNotFoundError(dist)
+        return f"{len(dist)}.0"
+
+    state = types.SimpleNamespace(lab="JupyterLab v4\n  \x1b[32m@jupyter/nbgrader\x1b[0m v0.9 \x1b[32menabled\x1b[0m \x1b[32mOK\x1b[0m\n",
+                                  lab_err="", runs=[])
+
+    def run(cmd, **kw):
+        state.runs.append((cmd, kw))
+        return types.SimpleNamespace(stdout=state.lab, stderr=state.lab_err)
+
+    monkeypatch.setattr(doctor.md, "version", version)
+    monkeypatch.setattr(doctor.subprocess, "run", run)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(course_package, "get_device", lambda: torch.device("cpu"))
+    monkeypatch.setattr(course_package, "devices", lambda: [torch.device("cpu")])
+    monkeypatch.setattr(device, "cuda_required", lambda: False)
+    monkeypatch.setattr(data, "is_complete", lambda: True)
+    monkeypatch.setattr(data, "data_dir", lambda: Path("/d"))
+    state.box = types.SimpleNamespace(available=True, describe=lambda: "sandbox: bubblewrap", explain=lambda: "kernels are isolated")
+    monkeypatch.setattr(sandbox, "support", lambda: state.box)
+    monkeypatch.setattr(sandbox, "mode", lambda: "auto")
+    monkeypatch.setattr(sandbox, "provisioner_registered", lambda: True)
+    course.release_notebook("01_a").parent.mkdir(parents=True)
+    course.release_notebook("01_a").write_text("{}")
+    return state
+
+
+def test_doctor_reports_every_check(course, machine, capsys) -> None:
+    import platform
+    import sys
+
+    from course.grading import doctor
+
+    rows = doctor.checks(course)
+    assert rows == [
+        ("python", True, f"{platform.python_version()} ({sys.executable})"),
+        ("torch", True, "5.0"), ("torchvision", True, "11.0"), ("nbgrader", True, "8.0"), ("jupyterlab", True, "10.0"),
+        ("matplotlib", True, "10.0"), ("pandas", False, "not installed"),
+        ("device", True, "cpu (CUDA not available)"),
+        ("test devices", True, "cpu"),
+        ("data", True, "/d (ready)"),
+        ("nbgrader lab extension", True, "@jupyter/nbgrader v0.9 enabled OK"),
+        ("gradebook", True, course.db_url),
+        ("grading sandbox", True, "sandbox: bubblewrap; kernels are isolated"),
+        ("kernel provisioner", True, "course-sandbox registered: grading kernels start through it"),
+        ("assignments", False, "2 in source/; not released: 02_b"),
+    ]
+    cmd, kw = machine.runs[-1]
+    assert cmd[1:] == ["labextension", "list"] and kw == {"capture_output": True, "text": True, "timeout": 60}
+    code, out, _ = _run(["doctor"], capsys)
+    assert code == 1 and out.endswith("\n2 problem(s): see the BAD lines above\n")
+    assert "BAD  pandas                  not installed\n" in out
+    course.release_notebook("01_a").unlink()
+    assert doctor.checks(course)[-1] == ("assignments", False, "2 in source/; not released: 01_a, 02_b")
+
+
+def test_doctor_on_a_machine_that_needs_cuda(course, machine, monkeypatch) -> None:
+    import torch
+
+    import course as course_package
+    from course import data, device
+    from course.grading import doctor, sandbox
+
+    course.release_notebook("02_b").parent.mkdir(parents=True)
+    course.release_notebook("02_b").write_text("{}")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda i: {0: "H200"}[i])
+    monkeypatch.setattr(course_package, "devices", lambda: [torch.device("cpu"), torch.device("cuda")])
+    monkeypatch.setattr(device, "cuda_required", lambda: True)
+    monkeypatch.setattr(data, "is_complete", lambda: False)
+    rows = {r[0]: r[1:] for r in doctor.checks(course)}
+    assert rows["device"] == (True, "cpu (CUDA available: H200)")
+    assert rows["test devices"] == (True, "cpu, cuda")
+    assert rows["COURSE_REQUIRE_CUDA"] == (True, "set: CUDA checks are mandatory")
+    assert rows["data"] == (False, "/d (missing: run `course data`)")
+    assert rows["assignments"] == (True, "2 in source/, all released")
+
+    def missing():
+        raise device.CudaRequiredError("CUDA required but missing")
+
+    monkeypatch.setattr(course_package, "devices", missing)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    rows = {r[0]: r[1:] for r in doctor.checks(course)}
+    assert rows["test devices"] == (False, "CUDA required but missing")
+    assert rows["COURSE_REQUIRE_CUDA"] == (False, "set: CUDA checks are mandatory")
+    monkeypatch.setattr(sandbox, "mode", lambda: "required")
+    assert {r[0]: r[1:] for r in doctor.checks(course)}["grading sandbox"] == (True, "sandbox: bubblewrap; kernels are isolated")
+    machine.box.available = False
+    rows = {r[0]: r[1:] for r in doctor.checks(course)}
+    assert rows["grading sandbox"] == (False, "sandbox: bubblewrap; kernels are isolated")
+    monkeypatch.setattr(sandbox, "mode", lambda: "auto")
+    rows = {r[0]: r[1:] for r in doctor.checks(course)}
+    assert rows["grading sandbox"][0] is True, "without bubblewrap, grading unsandboxed is a warning unless required"
+    monkeypatch.setattr(sandbox, "provisioner_registered", lambda: False)
+    assert {r[0]: r[1:] for r in doctor.checks(course)}["kernel provisioner"] == (
+        False, "course-sandbox is not registered, so nothing can be graded: run `make setup` (or pip install -e .)")
+
+
+@pytest.mark.parametrize(("version", "ok"), [((3, 10, 9), False), ((3, 11, 0), True), ((4, 0, 0), True)])
+def test_doctor_python_version(course, machine, monkeypatch, version, ok) -> None:
+    from course.grading import doctor
+
+    monkeypatch.setattr(doctor.sys, "version_info", version)
+    assert doctor.checks(course)[0][1] is ok
+
+
+def test_doctor_lab_extension(machine, monkeypatch, tmp_path: Path) -> None:
+    import subprocess
+
+    from course.grading import doctor
+
+    monkeypatch.setattr(doctor.sys, "executable", str(tmp_path / "python"))
+    assert doctor.lab_extension_ok() == (True, "@jupyter/nbgrader v0.9 enabled OK")
+    (tmp_path / "jupyter").write_text("")
+    machine.lab, machine.lab_err = "", "other v1 enabled OK\n@jupyter/nbgrader v0.9 disabled OK\n"
+    assert doctor.lab_extension_ok() == (False, "@jupyter/nbgrader v0.9 disabled OK"), "the listing may come on stderr"
+    assert [r[0][0] for r in machine.runs] == ["jupyter", str(tmp_path / "jupyter")]
+    machine.lab_err = "@jupyter/nbgrader v0.9 enabled X"
+    assert doctor.lab_extension_ok() == (False, "@jupyter/nbgrader v0.9 enabled X")
+    machine.lab_err = "other"
+    assert doctor.lab_extension_ok() == (False, "@jupyter/nbgrader is not listed by `jupyter labextension list`")
+    for err in (OSError("no jupyter"), subprocess.TimeoutExpired("jupyter", 60)):
+        def fail(*a, _err=err, **k):
+            raise _err
+
+        monkeypatch.setattr(doctor.subprocess, "run", fail)
+        assert doctor.lab_extension_ok() == (False, f"could not run `jupyter labextension list`: {err}")
+
+
+def test_doctor_without_the_data_module(course, machine, monkeypatch) -> None:
+    from course import data
+    from course.grading import doctor
+
+    monkeypatch.delattr(data, "is_complete")
+    assert {r[0]: r[1:] for r in doctor.checks(course)}["data"] == (
+        False, "course.data unavailable: module 'course.data' has no attribute 'is_complete'")
+
+
+# translated editions: course release/start --lang, course i18n -----------------------------------
+
+@pytest.fixture
+def translation(course, monkeypatch, calls):
+    """course.i18n faked: building an edition records the call and makes its folder."""
+    from course import i18n
+    from course.grading import release
+
+    state = types.SimpleNamespace(problems=[], error=None)
+
+    def build(root, assignment, lang):
+        calls.append(("build", root, assignment, lang))
+        if state.error:
+            raise i18n.TranslationError(state.error)
+        folder = root / "source" / f"{assignment}_{lang}"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{assignment}_{lang}.ipynb"
+
+    monkeypatch.setattr(i18n, "build_assignment", build)
+    monkeypatch.setattr(i18n, "problems", lambda root, lang: list(state.problems) if (root, lang) == (course.root, "zh_CN") else None)
+    def release_(c, n, verify=True, force=False):
+        assert c.root == course.root
+        calls.append(("release", n, verify, force))
+        return f"{n}: released"
+
+    monkeypatch.setattr(release, "release", release_)
+    monkeypatch.setattr(release, "start", lambda c, a: calls.append(("start", a)) or c.root / "work" / a)
+    return state
+
+
+def test_release_a_translated_edition(course, capsys, translation, calls) -> None:
+    translation.problems = ["source/01_a/01_a.ipynb: cell 2 not translated", "source/01_a_zh_CN/x: y", "source/02_b/02_b.ipynb: z"]
+    code, out, _ = _run(["release", "01_a", "--lang", "zh_CN"], capsys)
+    assert code == 0 and out == ("01_a: 2 text(s) not translated yet, shown in English (course i18n check)\n"
+                                 "01_a: 简体中文 edition built in source/01_a_zh_CN/\n01_a_zh_CN: released\n")
+    assert calls == [("build", course.root, "01_a", "zh_CN"), ("release", "01_a_zh_CN", True, False)]
+    assert _flushes(["release", "01_a", "--lang", "zh_CN"])[0] == (
+        "01_a: 2 text(s) not translated yet, shown in English (course i18n check)\n"), "shown before the build goes on"
+    translation.problems = []
+    assert _flushes(["release", "02_b", "--lang", "zh_CN"]) == ["02_b: 简体中文 edition built in source/02_b_zh_CN/\n",
+                                                              "02_b: 简体中文 edition built in source/02_b_zh_CN/\n02_b_zh_CN: released\n"]
+    calls.clear()
+    assert cli._translated(course, "01_a_zh_CN", "zh_CN") == "01_a_zh_CN" and calls == [], "an edition is not translated again"
+    translation.error = "no catalogue for 01_a"
+    assert _run(["release", "01_a", "--lang", "zh_CN"], capsys)[::2] == (1, "course release: no catalogue for 01_a\n")
+    assert ("release", "01_a", True, False) not in calls
+
+
+def test_start_a_translated_edition(course, capsys, translation, calls) -> None:
+    code, out, _ = _run(["start", "01_a", "--lang", "zh_CN"], capsys)
+    assert code == 0 and out == ("01_a: 简体中文 edition built in source/01_a_zh_CN/\n01_a_zh_CN: released\n"
+                                 "your copy of 01_a_zh_CN: work/01_a_zh_CN/01_a_zh_CN.ipynb — work there; no course command overwrites it\n")
+    assert calls == [("build", course.root, "01_a", "zh_CN"), ("release", "01_a_zh_CN", True, False), ("start", "01_a_zh_CN")]
+    calls.clear()
+    assert _flushes(["start", "02_b", "--lang", "zh_CN"])[:2] == [
+        "02_b: 简体中文 edition built in source/02_b_zh_CN/\n", "02_b: 简体中文 edition built in source/02_b_zh_CN/\n02_b_zh_CN: released\n"]
+    calls.clear()
+    (course.root / "release" / "01_a_zh_CN").mkdir(parents=True)
+    assert _run(["start", "01_a", "--lang", "zh_CN"], capsys)[0] == 0
+    assert calls == [("start", "01_a_zh_CN")], "an edition released already is not built again"
+    calls.clear()
+    assert _run(["start", "02_b_zh_CN", "--lang", "zh_CN"], capsys)[0] == 0
+    assert calls == [("start", "02_b_zh_CN")]
+    calls.clear()
+    code, _, err = _run(["start", "09_z", "--lang", "zh_CN"], capsys)
+    assert code == 1 and "unknown assignment '09_z'" in err and calls == []
+    assert _run(["start", "01_a"], capsys)[0] == 0 and calls == [("start", "01_a")]
+
+
+@pytest.mark.parametrize(("env", "lang"), [(None, "en"), ("zh_CN", "zh_CN"), ("fr", "en"), ("en", "en")])
+def test_course_lang_sets_the_default_edition(monkeypatch, env, lang) -> None:
+    if env is None:
+        monkeypatch.delenv("COURSE_LANG", raising=False)
+    else:
+        monkeypatch.setenv("COURSE_LANG", env)
+    parser = cli.build_parser()
+    assert parser.parse_args(["release"]).lang == lang and parser.parse_args(["start", "01_a"]).lang == lang
+    assert parser.parse_args(["i18n", "check"]).lang == "zh_CN"
+
+
+def test_lang_options() -> None:
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    opts = {(name, a.dest): a for name, p in sub.choices.items() for a in p._actions}
+    assert opts[("release", "lang")].choices == ["en", "zh_CN"] and opts[("start", "lang")].choices == ["en", "zh_CN"]
+    assert opts[("release", "lang")].help == "release the assignment in this language, as NN_topic_LANG (default: COURSE_LANG, else en)"
+    assert opts[("start", "lang")].help == "the assignment's edition in this language"
+    assert opts[("i18n", "lang")].choices == ["zh_CN"]
+    assert opts[("i18n", "action")].choices == ["update", "build", "check", "sizes", "export", "import"]
+    assert opts[("i18n", "name")].help == "export/import: a catalogue, e.g. source/01_tensors"
+    assert opts[("i18n", "file")].help == "import: a JSON list of {context, id, string}"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["release", "--lang", "fr"])
+
+
+def test_i18n(course, capsys, monkeypatch, calls) -> None:
+    from course import i18n
+
+    monkeypatch.setattr(i18n, "main", lambda argv, root: calls.append((argv, root)) or 3)
+    assert _run(["i18n", "check"], capsys)[0] == 3
+    assert _run(["i18n", "import", "source/01_a", "t.json", "--lang", "zh_CN"], capsys)[0] == 3
+    assert _run(["i18n", "export", "source/01_a"], capsys)[0] == 3
+    assert calls == [(["check", "--lang", "zh_CN"], course.root),
+                     (["import", "--lang", "zh_CN", "source/01_a", "t.json"], course.root),
+                     (["export", "--lang", "zh_CN", "source/01_a"], course.root)]

@@ -8,6 +8,8 @@ import hashlib
 import hmac
 import json
 
+import pytest
+
 from course.grading import protocol
 
 KEY = b"k3y" * 11
@@ -66,3 +68,28 @@ def test_grader_failure_and_failure_line() -> None:
     assert protocol.failure_line("course grader failure:") == ""
     assert protocol.failure_line("") is None
     assert protocol.failure_line("course grader failure: a course grader failure: b") == "a course grader failure: b"
+
+
+def test_request_reader_refuses_what_is_not_exactly_signed() -> None:
+    read = protocol.request_reader(KEY)
+    for junk in ("course-guard:no-space", "other: a b"):
+        with pytest.raises(ValueError, match="^not a request$") as err:
+            read(junk)
+        assert not isinstance(err.value, protocol.ForgedRequest)
+    body = json.dumps({"n": "n1", "a": "test", "name": "t", "src": ""})
+    mac = hmac.new(KEY, body.encode(), hashlib.sha256).hexdigest()
+    assert read(f"course-guard:{mac} {body}") == ("n1", "test", "t", "")
+    for forged in (f"course-guard:{mac}  {body}", f"course-guard:{mac} {body} ", f"course-guard:{mac.upper()} {body}"):
+        with pytest.raises(protocol.ForgedRequest, match="^bad signature$"):
+            read(forged)
+
+
+def test_request_reader_defaults_of_a_bare_request() -> None:
+    read = protocol.request_reader(KEY)
+    body = json.dumps({"a": "check"})
+    mac = hmac.new(KEY, body.encode(), hashlib.sha256).hexdigest()
+    assert read(f"course-guard:{mac} {body}") == ("", "check", "", "")
+    _sign, seal, _unseal = protocol.channel(KEY)
+    body = json.dumps({"a": "test", "src": seal("", "x = 1")})
+    mac = hmac.new(KEY, body.encode(), hashlib.sha256).hexdigest()
+    assert read(f"course-guard:{mac} {body}") == ("", "test", "", "x = 1")
