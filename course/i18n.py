@@ -726,7 +726,11 @@ def main(argv: Iterable[str] | None = None, root: Path | None = None) -> int:
     p.add_argument("--lang", default="zh_CN", choices=sorted(LANGUAGES))
     p.add_argument("name", nargs="?", help="export/import: a catalogue, e.g. source/01_tensors")
     p.add_argument("file", nargs="?", help="import: a JSON list of {context, id, string}")
-    args = p.parse_args(list(argv) if argv is not None else None)
+    args = p.parse_intermixed_args(list(argv) if argv is not None else None)  # --lang anywhere
+    if args.action in ("export", "import") and not args.name:
+        p.error(f"{args.action} needs a catalogue, e.g. source/01_tensors")
+    if args.action == "import" and not args.file:
+        p.error("import needs a JSON file: a list of {context, id, string}")
     root = root or root_dir()
     if args.action == "update":
         changed = update(root, args.lang)

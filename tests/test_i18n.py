@@ -179,3 +179,18 @@ def test_every_message_of_the_checks_is_translated_with_its_fields() -> None:
 def test_shipped_catalogues_are_complete_and_the_chinese_lectures_current() -> None:
     found = i18n.problems(ROOT, "zh_CN") + i18n.stale_builds(ROOT, "zh_CN")
     assert not found, "\n".join(found[:40]) + f"\n({len(found)} problem(s)): run `course i18n update`, translate, then `course i18n build`"
+
+
+def test_the_command_line_takes_lang_anywhere_and_says_what_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    root = _mini_course(tmp_path, "# Tensors")
+    i18n.update(root, "zh_CN")
+    entries = i18n.export_untranslated(root, "zh_CN", "notebooks/01_x")
+    for e in entries:
+        e["string"] = "你好"
+    (tmp_path / "t.json").write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    assert i18n.main(["import", "--lang", "zh_CN", "notebooks/01_x", str(tmp_path / "t.json")], root=root) == 0
+    assert capsys.readouterr().out == "2 translation(s) set in notebooks/01_x\n"
+    for argv, why in ((["import", "notebooks/01_x"], "import needs a JSON file"), (["export"], "export needs a catalogue")):
+        with pytest.raises(SystemExit) as exit_:
+            i18n.main(argv, root=root)
+        assert exit_.value.code == 2 and why in capsys.readouterr().err

@@ -225,7 +225,7 @@ def _default_lang() -> str:
 def _cmd_i18n(course: Course, args: argparse.Namespace) -> int:
     from course import i18n
 
-    return i18n.main([args.action, "--lang", args.lang, *([args.name] if args.name else []), *([args.file] if args.file else [])], root=course.root)
+    return i18n.main([args.action, "--lang", args.lang, *args.target], root=course.root)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -302,8 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("i18n", help="translations: update the catalogues, build the translated lectures, check them")
     p.add_argument("action", choices=["update", "build", "check", "sizes", "export", "import"])
     p.add_argument("--lang", default="zh_CN", choices=_languages())
-    p.add_argument("name", nargs="?", help="export/import: a catalogue, e.g. source/01_tensors")
-    p.add_argument("file", nargs="?", help="import: a JSON list of {context, id, string}")
+    # one list, so that they may come before or after --lang (argparse cannot split two optional positionals)
+    p.add_argument("target", nargs="*", metavar="NAME [FILE]",
+                   help="export: a catalogue, e.g. source/01_tensors; import: a catalogue and a JSON list of {context, id, string}")
     p.set_defaults(run=_cmd_i18n)
 
     p = sub.add_parser("demo", help="release, simulate three students per assignment, grade, report")
@@ -316,7 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "command", None) == "i18n" and not any(e.startswith("-") for e in extra):
+        args.target += extra  # the catalogue and file after --lang: argparse leaves them over
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "run", None):
         parser.print_help()
         return EXIT_USAGE
