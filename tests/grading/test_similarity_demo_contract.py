@@ -86,7 +86,9 @@ def test_compare(course, tmp_path: Path) -> None:
     assert page == tmp_path / "out" / "similarity.html"
     assert [(p.a, p.b) for p in pairs] == [("alice", "bob"), ("alice", "carol"), ("bob", "carol")]
     ab = pairs[0]
-    assert ab.similarity == 1.0 and ab.a_in_b == 1.0 and ab.b_in_a == 1.0 and ab.tokens > 5
+    # every 25-character stretch of the normalised code is a fingerprint (copydetect's window for its noise and
+    # guarantee thresholds, both 25): a copied stretch that long is always found; this pair shares 20 of them
+    assert ab.similarity == 1.0 and ab.a_in_b == 1.0 and ab.b_in_a == 1.0 and ab.tokens == 20
     for p in pairs[1:]:
         assert p.similarity < 0.5 and p.similarity == max(p.a_in_b, p.b_in_a)
     with (tmp_path / "out" / "similarity.csv").open(newline="") as f:
@@ -122,6 +124,61 @@ def test_compare(course, tmp_path: Path) -> None:
     _pairs, page = similarity.compare(course, "01_a", tmp_path / "esc", threshold=0.0, students=["hal", "ivy"])
     html = page.read_text()
     assert "w &lt; 0 or h &gt; 9" in html and "w < 0" not in html
+    assert "a &lt; 0 or b &gt; 9" in html and "a < 0" not in html, "both sides are escaped"
+
+
+def test_compare_threshold_is_inclusive_and_untouched_notebooks_are_skipped(course, tmp_path: Path) -> None:
+    pairs, page = similarity.compare(course, "01_a", tmp_path / "o", threshold=1.0, students=["dave", "erin", "alice", "bob"])
+    assert [(p.a, p.b, p.similarity) for p in pairs] == [("alice", "bob", 1.0)]
+    with (tmp_path / "o" / "similarity.csv").open(newline="") as f:
+        assert list(csv.reader(f))[1][-1] == "yes", "a pair exactly at the threshold is above it"
+    assert "1 pairs compared; 1 at or above 100%" in page.read_text()
+
+
+def test_compare_share_exactly_at_threshold(course, tmp_path: Path, monkeypatch) -> None:
+    """7 of 10 fingerprints in common is 70 %, and flagged at a 70 % threshold (no float rounding below it)."""
+    prints = {"alice": set(range(10)), "bob": set(range(7)) | {100, 101, 102}, "carol": {200}, "dave": set()}
+    monkeypatch.setattr(similarity, "_fingerprint", lambda path, boilerplate: types.SimpleNamespace(hashes=prints[path.stem]))
+    pairs, page = similarity.compare(course, "01_a", tmp_path / "o", threshold=0.7, show=0)
+    ab = pairs[0]
+    assert (ab.a, ab.b, ab.similarity, ab.a_in_b, ab.b_in_a, ab.tokens) == ("alice", "bob", 0.7, 0.7, 0.7, 7)
+    with (tmp_path / "o" / "similarity.csv").open(newline="") as f:
+        assert list(csv.reader(f))[1] == ["alice", "bob", "0.700", "0.700", "0.700", "7", "yes"]
+    assert "3 pairs compared; 1 at or above 70%; the top 0 side by side" in page.read_text()
+
+
+def test_compare_defaults(course, tmp_path: Path) -> None:
+    """Without options: pairs at 60 % or more are flagged, and the 20 most alike shown side by side."""
+    for k in range(4):
+        _submission(course, f"copy{k}", SOLVED["alice"].replace("result", f"r{k}"))
+    pairs, page = similarity.compare(course, "01_a")
+    assert len(pairs) == 21 and sum(p.similarity == 1.0 for p in pairs) == 15
+    text = page.read_text()
+    assert "21 pairs compared; 15 at or above 60%; the top 15 side by side" in text
+    for k in range(5):
+        _submission(course, f"more{k}", SOLVED["bob"].replace("out", f"o{k}"))
+    pairs, page = similarity.compare(course, "01_a")
+    assert len(pairs) == 66 and page.read_text().count("<div class='pair'>") == 20
+    assert "; the top 20 side by side" in page.read_text()
+
+
+def test_compare_in_an_ascii_locale(course, tmp_path: Path) -> None:
+    """Code beyond ASCII is read, compared and shown even when the instructor's locale is not UTF-8."""
+    import locale
+
+    rel = course.release_notebook("01_a")
+    nbformat.write(_nb(code_cell(STUB.replace(" x ", " × "), "area", solution=True)), str(rel))
+    _submission(course, "alice", SOLVED["alice"].replace("result = w * h", "result = w * h  # aire (m²) × 1"))
+    _submission(course, "bob", SOLVED["bob"].replace("out = width * height", "out = width * height  # surface × 1"))
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        pairs, page = similarity.compare(course, "01_a", tmp_path / "o", students=["alice", "bob"])
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    assert [(p.a, p.b, p.similarity) for p in pairs] == [("alice", "bob", 1.0)]
+    html = page.read_text(encoding="utf-8")
+    assert "# aire (m²) × 1" in html and "# surface × 1" in html
 
 
 def test_compare_limits_and_errors(course, tmp_path: Path) -> None:
