@@ -304,7 +304,7 @@ def test_solution_ids() -> None:
 # demo --------------------------------------------------------------------------------------
 
 def test_half_done(tmp_path: Path) -> None:
-    src = _nb(*[code_cell(f"solved {k}", f"e{k}", solution=True) for k in range(5)], code_cell("t", "t", grade=True))
+    src = _nb(new_markdown_cell("intro"), *[code_cell(f"solved {k}", f"e{k}", solution=True) for k in range(5)], code_cell("t", "t", grade=True))
     rel = _nb(*[code_cell(f"stub {k}", f"e{k}", solution=True) for k in range(5)], code_cell("t", "t", grade=True), code_cell("x"))
     nbformat.write(src, str(tmp_path / "s.ipynb"))
     nbformat.write(rel, str(tmp_path / "r.ipynb"))
@@ -314,6 +314,10 @@ def test_half_done(tmp_path: Path) -> None:
     nbformat.write(one, str(tmp_path / "r1.ipynb"))
     assert demo.half_done(tmp_path / "s.ipynb", tmp_path / "r1.ipynb").cells[0].source == "solved 0"
     assert nbformat.read(str(tmp_path / "r.ipynb"), as_version=4).cells[0].source == "stub 0", "the release is not changed"
+    for n, solved in ((2, 1), (3, 1), (4, 2)):
+        nbformat.write(_nb(*[code_cell(f"stub {k}", f"e{k}", solution=True) for k in range(n)]), str(tmp_path / "rn.ipynb"))
+        got = [c.source for c in demo.half_done(tmp_path / "s.ipynb", tmp_path / "rn.ipynb").cells]
+        assert got == [f"solved {k}" for k in range(solved)] + [f"stub {k}" for k in range(solved, n)], n
 
 
 @pytest.fixture
@@ -335,15 +339,17 @@ def demo_course(tmp_path: Path, monkeypatch):
         return f"{a}: released"
 
     def many(course, names, jobs=None, force=False, say=print, only=None):
+        assert course is c, "graded in the demo's course"
         calls.append(("grade", list(names), jobs, force, list(only)))
-        return [Outcome(s, s != "demo-untouched" or a != "02_b", 1.0, None, "", a) for a, s in only], []
+        say(f"graded {len(only)} submission(s)")
+        return [Outcome(s, s != "demo-untouched", 1.0, None, "", a) for a, s in only], []
 
     monkeypatch.setattr(demo, "release", fake_release)
     monkeypatch.setattr(parallel, "autograde_many", many)
-    monkeypatch.setattr(demo.fb, "feedback", lambda course, a: calls.append(("feedback", a)))
-    scores = [Score("demo-reference", "01_a", 1, 1, {}), Score("someone", "01_a", 0, 1, {})]
+    monkeypatch.setattr(demo.fb, "feedback", lambda course, a: calls.append(("feedback", a) if course is c else ("feedback elsewhere", a)))
+    scores = [Score("demo-reference", "01_a", 1, 1, {}), Score("someone", "01_a", 0, 1, {}), Score("demo-halfdone", "02_b", 1, 4, {})]
     monkeypatch.setattr(demo.gr, "export", lambda course: (course.root / "grades" / "grades.csv", scores,
-                                                           [course.root / "grades" / "01_a_hist.png"]))
+                                                           [course.root / "grades" / f"{a}_hist.png" for a in ("01_a", "02_b")]))
     monkeypatch.setattr(analytics, "write_report", lambda course, a: course.root / "reports" / a / "index.html")
     monkeypatch.setattr(lms, "export", lambda course, fmt: course.root / "grades" / f"{fmt}.csv")
     del grades, feedback
@@ -351,10 +357,13 @@ def demo_course(tmp_path: Path, monkeypatch):
 
 
 def test_demo_run(demo_course) -> None:
+    from course.grading import grades
+
     c = demo_course.course
     lines = []
+    (c.root / "autograded" / ".demo-notebooks").mkdir(parents=True)  # left by an earlier demo: no matter
     got = demo.run(c, say=lines.append, jobs=2)
-    assert got == demo_course.scores[:1]
+    assert got == [demo_course.scores[0], demo_course.scores[2]], "the demo students' scores only"
     pairs = [(a, s) for a in ("01_a", "02_b") for s in demo.STUDENTS]
     assert demo_course.calls == [("release", "01_a"), ("release", "02_b"), ("grade", ["01_a", "02_b"], 2, True, pairs),
                                  ("feedback", "01_a"), ("feedback", "02_b")]
@@ -369,11 +378,12 @@ def test_demo_run(demo_course) -> None:
         assert (ada.first_name, ada.last_name, ada.email) == ("Ada", "Lovelace", "demo-reference@example.edu")
         assert gb.find_student("demo-halfdone").last_name == "Hopper"
     assert lines[:2] == ["01_a: released", "02_b: released"]
-    assert lines[2] == ""
-    assert "01_a: feedback written to feedback/<student>/01_a/" in lines
-    assert "grades: grades/grades.csv; histograms: grades/01_a_hist.png" in "\n".join(lines)
+    assert lines[2:9] == ["", "graded 6 submission(s)", "01_a: feedback written to feedback/<student>/01_a/",
+                          "02_b: feedback written to feedback/<student>/02_b/", "",
+                          grades.table(got), "\ngrades: grades/grades.csv; histograms: grades/01_a_hist.png, grades/02_b_hist.png"]
+    assert "demo-halfdone" in lines[7] and "someone" not in lines[7]
     assert lines[-3:] == ["01_a: class report reports/01_a/index.html", "02_b: class report reports/02_b/index.html",
-                          "1 submission(s) could not be graded: 02_b/demo-untouched"]
+                          "2 submission(s) could not be graded: 01_a/demo-untouched, 02_b/demo-untouched"]
 
 
 def test_demo_run_class(demo_course, monkeypatch) -> None:
@@ -381,21 +391,35 @@ def test_demo_run_class(demo_course, monkeypatch) -> None:
     from course.grading.similarity import Pair
 
     c = demo_course.course
-    monkeypatch.setattr(classsim, "simulate", lambda course, a, n, seed: classsim.Simulated(["s1", "s2"][:n]))
-    monkeypatch.setattr(sim_mod, "compare", lambda course, a, students: ([Pair("s1", "s2", 0.876, 0.8, 0.876, 9)],
-                                                                          course.root / "reports" / a / "similarity.html"))
+    simulated = []
+
+    def simulate(course, a, n, seed):
+        simulated.append((course is c, a, n, seed))
+        return classsim.Simulated(["s1", "s2"][:n])
+
+    compared = []
+
+    def compare(course, a, students):
+        compared.append((course is c, a, students))
+        return [Pair("s1", "s2", 0.876, 0.8, 0.876, 9)], course.root / "reports" / a / "similarity.html"
+
+    monkeypatch.setattr(classsim, "simulate", simulate)
+    monkeypatch.setattr(sim_mod, "compare", compare)
     lines = []
     paths = demo.run_class(c, "01_a", 2, say=lines.append, jobs=3, seed=5)
     assert paths == {"report": c.root / "reports" / "01_a" / "index.html", "similarity": c.root / "reports" / "01_a" / "similarity.html",
                      "canvas": c.root / "grades" / "canvas.csv"}
     assert demo_course.calls == [("release", "01_a"), ("grade", ["01_a"], 3, True, [("01_a", "s1"), ("01_a", "s2")])]
+    assert simulated == [(True, "01_a", 2, 5)] and compared == [(True, "01_a", ["s1", "s2"])]
     assert lines == ["01_a: released",
                      "01_a: 2 simulated submissions (with a planted copied pair: copy-source ~ copy-of-source)",
+                     "graded 2 submission(s)",
                      "class report: reports/01_a/index.html",
                      "similarity: reports/01_a/similarity.html (most alike: s1 ~ s2, 88%)",
                      "grades for Canvas: grades/canvas.csv"]
     demo.run_class(c, "01_a", 1, say=lines.append)
     assert [x for x in demo_course.calls if x[0] == "release"] == [("release", "01_a")], "released already: not again"
+    assert simulated[-1] == (True, "01_a", 1, 0), "seed 0 unless told"
     c.release_notebook("01_a").unlink()
     demo.run_class(c, "01_a", 1, say=lines.append)
     assert [x for x in demo_course.calls if x[0] == "release"] == [("release", "01_a")] * 2
