@@ -210,12 +210,12 @@ def test_disguise() -> None:
 
 def _sim_course(tmp_path: Path):
     c = make_course(tmp_path / "c")
-    src = _nb(code_cell("def one():\n    return 1", "one", solution=True), code_cell("assert one() == 1", "t1", grade=True, points=1),
+    src = _nb(new_markdown_cell("# A"), code_cell("def one():\n    return 1", "one", solution=True), code_cell("assert one() == 1", "t1", grade=True, points=1),
               code_cell("def two():\n    return 2", "two", solution=True), code_cell("def three():\n    return 3", "three", solution=True))
     nbformat.write(src, str(c.source_notebook("01_a")))
     rel = c.release_notebook("01_a")
     rel.parent.mkdir(parents=True)
-    stubbed = _nb(*[code_cell("raise NotImplementedError()", gid, solution=True) for gid in ("one", "two", "three")],
+    stubbed = _nb(new_markdown_cell("# A"), *[code_cell("raise NotImplementedError()", gid, solution=True) for gid in ("one", "two", "three")],
                   code_cell("assert one() == 1", "t1", grade=True, points=1))
     nbformat.write(stubbed, str(rel))
     (c.root / "tests" / "wrong").mkdir(parents=True)
@@ -240,7 +240,9 @@ def test_simulate(tmp_path: Path) -> None:
         picks = sim.choices[s]
         assert set(picks) <= {"one", "two", "three"}
         nb = nbformat.read(str(folder / "01_a.ipynb"), as_version=4)
-        cells = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in nb.cells}
+        cells = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in nb.cells if "nbgrader" in cell.metadata}
+        assert nb.cells[0].source == "# A"
+        assert set(picks.values()) <= {"reference", "untouched", "right: float", "wrong: off by one", "wrong: none", "wrong: three"}
         assert cells["t1"] == "assert one() == 1"
         for gid in ("one", "two", "three"):
             what = picks.get(gid)
@@ -258,7 +260,8 @@ def test_simulate(tmp_path: Path) -> None:
     hidden = nbformat.read(str(c.root / "submitted" / "copy-of-source" / "01_a" / "01_a.ipynb"), as_version=4)
     original = nbformat.read(str(c.root / "submitted" / "copy-source" / "01_a" / "01_a.ipynb"), as_version=4)
     for h, o in zip(hidden.cells, original.cells):
-        assert h.source == (classsim.disguise(o.source) if o.metadata["nbgrader"].get("solution") else o.source)
+        assert h.source == (classsim.disguise(o.source) if o.metadata.get("nbgrader", {}).get("solution") else o.source)
+    (tmp_path / "other").mkdir()  # an existing folder is fine
     again = classsim.simulate(c, "01_a", 12, seed=3, out_dir=tmp_path / "other")
     assert again.choices == sim.choices and again.trap == sim.trap
     assert (tmp_path / "other" / "01_a-student-001.ipynb").is_file()
@@ -276,9 +279,17 @@ def test_simulate_is_reproducible_and_realistic(tmp_path: Path) -> None:
     summary = (sim.trap, trap_wrong, untouched, first, other, right)
     assert summary == SEED0, summary
     assert classsim.most_common_mistake(sim)[0] == sim.trap
+    copies = [classsim.simulate(c, "01_a", 0, seed=k, out_dir=tmp_path / f"copy{k}").choices["copy-source"] for k in range(6)]
+    copies = [tuple(picks[g] for g in ("one", "two", "three")) for picks in copies]
+    assert copies == COPIES, copies
+    assert classsim.simulate(c, "01_a", 0, out_dir=tmp_path / "default").choices == classsim.simulate(c, "01_a", 0, seed=0).choices
 
 
 SEED0 = ("two", 37, 0, 12, 4, 10)
+# copy-source's choices for one, two, three (a fairly good student, skill 0.8) for seeds 0..5
+COPIES = [("reference", "wrong: three", "reference"), ("wrong: off by one", "reference", "reference"),
+          ("wrong: off by one", "wrong: three", "reference"), ("right: float", "wrong: three", "reference"),
+          ("wrong: off by one", "reference", "reference"), ("wrong: off by one", "wrong: three", "reference")]
 
 
 def test_most_common_mistake() -> None:
