@@ -334,7 +334,8 @@ def test_grades_export_in_an_ascii_locale_and_any_dpi(graded, tmp_path: Path) ->
     import matplotlib.image
 
     path = report.report_path(graded.root / "autograded", "alice", "01_a")
-    report.record_notebook(path, "01_a", ["a modifié une cellule verrouillée"], [], "")
+    reasons = ["a modifié une cellule verrouillée"] + [f"raison {k}" for k in range(4)]  # exactly five: all listed
+    report.record_notebook(path, "01_a", reasons, [], "")
     before = locale.setlocale(locale.LC_CTYPE)
     locale.setlocale(locale.LC_CTYPE, "C")
     try:
@@ -342,5 +343,5 @@ def test_grades_export_in_an_ascii_locale_and_any_dpi(graded, tmp_path: Path) ->
             csv_path, _scores, hists = grades.export(graded, tmp_path / "g")
     finally:
         locale.setlocale(locale.LC_CTYPE, before)
-    assert _rows(csv_path)[1] == ["01_a", "alice", "5", "5", "100.0", "yes", "a modifié une cellule verrouillée"]
+    assert _rows(csv_path)[1] == ["01_a", "alice", "5", "5", "100.0", "yes", " | ".join(reasons)]
     assert matplotlib.image.imread(str(hists[0])).shape[:2] == (300, 500)
