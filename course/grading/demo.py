@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,12 +28,11 @@ def half_done(source: Path, released: Path) -> nbformat.NotebookNode:
     }
     ids = [c.metadata["nbgrader"]["grade_id"] for c in rel.cells if c.metadata.get("nbgrader", {}).get("solution")]
     solved = set(ids[: max(1, len(ids) // 2)])
-    out = copy.deepcopy(rel)
-    for cell in out.cells:
+    for cell in rel.cells:  # rel is this function's own copy, read from the file above
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         if gid in solved and cell.metadata["nbgrader"].get("solution"):
             cell.source = solutions[gid]
-    return out
+    return rel
 
 
 def run(course: Course, say: Callable[[str], None] = print, jobs: int | None = None) -> list[gr.Score]:

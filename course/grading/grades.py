@@ -32,7 +32,7 @@ def export(course: Course, out_dir: Path | None = None) -> tuple[Path, list[Scor
     out_dir.mkdir(parents=True, exist_ok=True)
     scores = course.scores()
     csv_path = out_dir / "grades.csv"
-    with csv_path.open("w", newline="") as f:
+    with csv_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(COLUMNS)
         marked = flagged_in_gradebook(course)

@@ -141,7 +141,7 @@ def compare(
         for h in prints[sid].hashes:
             rows.append(i)
             cols.append(column.setdefault(int(h), len(column)))
-    member = np.zeros((len(names), len(column)), dtype=np.float32)
+    member = np.zeros((len(names), len(column)), dtype=np.float64)  # exact shares: 7/10 is 0.7, not 0.69999999
     member[rows, cols] = 1.0
     shared = member @ member.T  # fingerprints each pair has in common
     sizes = member.sum(axis=1)

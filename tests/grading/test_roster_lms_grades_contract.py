@@ -305,3 +305,43 @@ def test_table() -> None:
         "01_a        bob-long-name  1.5/5  30%\n"
         "02_b        c              1/3    33%"
     )
+
+
+def test_lms_export_in_an_ascii_locale(tmp_path: Path) -> None:
+    """Names and ids beyond ASCII are written as UTF-8 even when the instructor's locale is not UTF-8."""
+    import locale
+
+    course = make_course(tmp_path / "c")
+    add_grades(course, "01_a", {"t": 2}, {"zoé": {"t": 2}}, penalty={"zoé": 0.5})
+    with course.gradebook() as gb:
+        gb.update_or_create_student("zoé", first_name="Zoé", last_name="Ngō")
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        path = lms.export(course, "moodle", out_dir=tmp_path / "o")
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    assert _rows(path)[1] == ["Zoé", "Ngō", "", "", "zoé", "1.5"]
+    assert _rows(tmp_path / "o" / "late_penalties.csv")[1] == ["zoé", "01_a", "2", "0.5", "1.5"]
+
+
+def test_grades_export_in_an_ascii_locale_and_any_dpi(graded, tmp_path: Path) -> None:
+    """grades.csv is UTF-8 (reasons may be translated) whatever the locale; histograms are 500 x 300 whatever the
+    instructor's matplotlib settings."""
+    import locale
+
+    import matplotlib
+    import matplotlib.image
+
+    path = report.report_path(graded.root / "autograded", "alice", "01_a")
+    reasons = ["a modifié une cellule verrouillée"] + [f"raison {k}" for k in range(4)]  # exactly five: all listed
+    report.record_notebook(path, "01_a", reasons, [], "")
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        with matplotlib.rc_context({"figure.dpi": 40, "savefig.dpi": 40}):
+            csv_path, _scores, hists = grades.export(graded, tmp_path / "g")
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    assert _rows(csv_path)[1] == ["01_a", "alice", "5", "5", "100.0", "yes", " | ".join(reasons)]
+    assert matplotlib.image.imread(str(hists[0])).shape[:2] == (300, 500)

@@ -86,7 +86,9 @@ def test_compare(course, tmp_path: Path) -> None:
     assert page == tmp_path / "out" / "similarity.html"
     assert [(p.a, p.b) for p in pairs] == [("alice", "bob"), ("alice", "carol"), ("bob", "carol")]
     ab = pairs[0]
-    assert ab.similarity == 1.0 and ab.a_in_b == 1.0 and ab.b_in_a == 1.0 and ab.tokens > 5
+    # every 25-character stretch of the normalised code is a fingerprint (copydetect's window for its noise and
+    # guarantee thresholds, both 25): a copied stretch that long is always found; this pair shares 20 of them
+    assert ab.similarity == 1.0 and ab.a_in_b == 1.0 and ab.b_in_a == 1.0 and ab.tokens == 20
     for p in pairs[1:]:
         assert p.similarity < 0.5 and p.similarity == max(p.a_in_b, p.b_in_a)
     with (tmp_path / "out" / "similarity.csv").open(newline="") as f:
@@ -122,6 +124,61 @@ def test_compare(course, tmp_path: Path) -> None:
     _pairs, page = similarity.compare(course, "01_a", tmp_path / "esc", threshold=0.0, students=["hal", "ivy"])
     html = page.read_text()
     assert "w &lt; 0 or h &gt; 9" in html and "w < 0" not in html
+    assert "a &lt; 0 or b &gt; 9" in html and "a < 0" not in html, "both sides are escaped"
+
+
+def test_compare_threshold_is_inclusive_and_untouched_notebooks_are_skipped(course, tmp_path: Path) -> None:
+    pairs, page = similarity.compare(course, "01_a", tmp_path / "o", threshold=1.0, students=["dave", "erin", "alice", "bob"])
+    assert [(p.a, p.b, p.similarity) for p in pairs] == [("alice", "bob", 1.0)]
+    with (tmp_path / "o" / "similarity.csv").open(newline="") as f:
+        assert list(csv.reader(f))[1][-1] == "yes", "a pair exactly at the threshold is above it"
+    assert "1 pairs compared; 1 at or above 100%" in page.read_text()
+
+
+def test_compare_share_exactly_at_threshold(course, tmp_path: Path, monkeypatch) -> None:
+    """7 of 10 fingerprints in common is 70 %, and flagged at a 70 % threshold (no float rounding below it)."""
+    prints = {"alice": set(range(10)), "bob": set(range(7)) | {100, 101, 102}, "carol": {200}, "dave": set()}
+    monkeypatch.setattr(similarity, "_fingerprint", lambda path, boilerplate: types.SimpleNamespace(hashes=prints[path.stem]))
+    pairs, page = similarity.compare(course, "01_a", tmp_path / "o", threshold=0.7, show=0)
+    ab = pairs[0]
+    assert (ab.a, ab.b, ab.similarity, ab.a_in_b, ab.b_in_a, ab.tokens) == ("alice", "bob", 0.7, 0.7, 0.7, 7)
+    with (tmp_path / "o" / "similarity.csv").open(newline="") as f:
+        assert list(csv.reader(f))[1] == ["alice", "bob", "0.700", "0.700", "0.700", "7", "yes"]
+    assert "3 pairs compared; 1 at or above 70%; the top 0 side by side" in page.read_text()
+
+
+def test_compare_defaults(course, tmp_path: Path) -> None:
+    """Without options: pairs at 60 % or more are flagged, and the 20 most alike shown side by side."""
+    for k in range(4):
+        _submission(course, f"copy{k}", SOLVED["alice"].replace("result", f"r{k}"))
+    pairs, page = similarity.compare(course, "01_a")
+    assert len(pairs) == 21 and sum(p.similarity == 1.0 for p in pairs) == 15
+    text = page.read_text()
+    assert "21 pairs compared; 15 at or above 60%; the top 15 side by side" in text
+    for k in range(5):
+        _submission(course, f"more{k}", SOLVED["bob"].replace("out", f"o{k}"))
+    pairs, page = similarity.compare(course, "01_a")
+    assert len(pairs) == 66 and page.read_text().count("<div class='pair'>") == 20
+    assert "; the top 20 side by side" in page.read_text()
+
+
+def test_compare_in_an_ascii_locale(course, tmp_path: Path) -> None:
+    """Code beyond ASCII is read, compared and shown even when the instructor's locale is not UTF-8."""
+    import locale
+
+    rel = course.release_notebook("01_a")
+    nbformat.write(_nb(code_cell(STUB.replace(" x ", " × "), "area", solution=True)), str(rel))
+    _submission(course, "alice", SOLVED["alice"].replace("result = w * h", "result = w * h  # aire (m²) × 1"))
+    _submission(course, "bob", SOLVED["bob"].replace("out = width * height", "out = width * height  # surface × 1"))
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        pairs, page = similarity.compare(course, "01_a", tmp_path / "o", students=["alice", "bob"])
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    assert [(p.a, p.b, p.similarity) for p in pairs] == [("alice", "bob", 1.0)]
+    html = page.read_text(encoding="utf-8")
+    assert "# aire (m²) × 1" in html and "# surface × 1" in html
 
 
 def test_compare_limits_and_errors(course, tmp_path: Path) -> None:
@@ -153,12 +210,12 @@ def test_disguise() -> None:
 
 def _sim_course(tmp_path: Path):
     c = make_course(tmp_path / "c")
-    src = _nb(code_cell("def one():\n    return 1", "one", solution=True), code_cell("assert one() == 1", "t1", grade=True, points=1),
+    src = _nb(new_markdown_cell("# A"), code_cell("def one():\n    return 1", "one", solution=True), code_cell("assert one() == 1", "t1", grade=True, points=1),
               code_cell("def two():\n    return 2", "two", solution=True), code_cell("def three():\n    return 3", "three", solution=True))
     nbformat.write(src, str(c.source_notebook("01_a")))
     rel = c.release_notebook("01_a")
     rel.parent.mkdir(parents=True)
-    stubbed = _nb(*[code_cell("raise NotImplementedError()", gid, solution=True) for gid in ("one", "two", "three")],
+    stubbed = _nb(new_markdown_cell("# A"), *[code_cell("raise NotImplementedError()", gid, solution=True) for gid in ("one", "two", "three")],
                   code_cell("assert one() == 1", "t1", grade=True, points=1))
     nbformat.write(stubbed, str(rel))
     (c.root / "tests" / "wrong").mkdir(parents=True)
@@ -183,7 +240,9 @@ def test_simulate(tmp_path: Path) -> None:
         picks = sim.choices[s]
         assert set(picks) <= {"one", "two", "three"}
         nb = nbformat.read(str(folder / "01_a.ipynb"), as_version=4)
-        cells = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in nb.cells}
+        cells = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in nb.cells if "nbgrader" in cell.metadata}
+        assert nb.cells[0].source == "# A"
+        assert set(picks.values()) <= {"reference", "untouched", "right: float", "wrong: off by one", "wrong: none", "wrong: three"}
         assert cells["t1"] == "assert one() == 1"
         for gid in ("one", "two", "three"):
             what = picks.get(gid)
@@ -201,7 +260,8 @@ def test_simulate(tmp_path: Path) -> None:
     hidden = nbformat.read(str(c.root / "submitted" / "copy-of-source" / "01_a" / "01_a.ipynb"), as_version=4)
     original = nbformat.read(str(c.root / "submitted" / "copy-source" / "01_a" / "01_a.ipynb"), as_version=4)
     for h, o in zip(hidden.cells, original.cells):
-        assert h.source == (classsim.disguise(o.source) if o.metadata["nbgrader"].get("solution") else o.source)
+        assert h.source == (classsim.disguise(o.source) if o.metadata.get("nbgrader", {}).get("solution") else o.source)
+    (tmp_path / "other").mkdir()  # an existing folder is fine
     again = classsim.simulate(c, "01_a", 12, seed=3, out_dir=tmp_path / "other")
     assert again.choices == sim.choices and again.trap == sim.trap
     assert (tmp_path / "other" / "01_a-student-001.ipynb").is_file()
@@ -219,9 +279,17 @@ def test_simulate_is_reproducible_and_realistic(tmp_path: Path) -> None:
     summary = (sim.trap, trap_wrong, untouched, first, other, right)
     assert summary == SEED0, summary
     assert classsim.most_common_mistake(sim)[0] == sim.trap
+    copies = [classsim.simulate(c, "01_a", 0, seed=k, out_dir=tmp_path / f"copy{k}").choices["copy-source"] for k in range(6)]
+    copies = [tuple(picks[g] for g in ("one", "two", "three")) for picks in copies]
+    assert copies == COPIES, copies
+    assert classsim.simulate(c, "01_a", 0, out_dir=tmp_path / "default").choices == classsim.simulate(c, "01_a", 0, seed=0).choices
 
 
 SEED0 = ("two", 37, 0, 12, 4, 10)
+# copy-source's choices for one, two, three (a fairly good student, skill 0.8) for seeds 0..5
+COPIES = [("reference", "wrong: three", "reference"), ("wrong: off by one", "reference", "reference"),
+          ("wrong: off by one", "wrong: three", "reference"), ("right: float", "wrong: three", "reference"),
+          ("wrong: off by one", "reference", "reference"), ("wrong: off by one", "wrong: three", "reference")]
 
 
 def test_most_common_mistake() -> None:
@@ -247,7 +315,7 @@ def test_solution_ids() -> None:
 # demo --------------------------------------------------------------------------------------
 
 def test_half_done(tmp_path: Path) -> None:
-    src = _nb(*[code_cell(f"solved {k}", f"e{k}", solution=True) for k in range(5)], code_cell("t", "t", grade=True))
+    src = _nb(new_markdown_cell("intro"), *[code_cell(f"solved {k}", f"e{k}", solution=True) for k in range(5)], code_cell("t", "t", grade=True))
     rel = _nb(*[code_cell(f"stub {k}", f"e{k}", solution=True) for k in range(5)], code_cell("t", "t", grade=True), code_cell("x"))
     nbformat.write(src, str(tmp_path / "s.ipynb"))
     nbformat.write(rel, str(tmp_path / "r.ipynb"))
@@ -257,6 +325,10 @@ def test_half_done(tmp_path: Path) -> None:
     nbformat.write(one, str(tmp_path / "r1.ipynb"))
     assert demo.half_done(tmp_path / "s.ipynb", tmp_path / "r1.ipynb").cells[0].source == "solved 0"
     assert nbformat.read(str(tmp_path / "r.ipynb"), as_version=4).cells[0].source == "stub 0", "the release is not changed"
+    for n, solved in ((2, 1), (3, 1), (4, 2)):
+        nbformat.write(_nb(*[code_cell(f"stub {k}", f"e{k}", solution=True) for k in range(n)]), str(tmp_path / "rn.ipynb"))
+        got = [c.source for c in demo.half_done(tmp_path / "s.ipynb", tmp_path / "rn.ipynb").cells]
+        assert got == [f"solved {k}" for k in range(solved)] + [f"stub {k}" for k in range(solved, n)], n
 
 
 @pytest.fixture
@@ -278,15 +350,17 @@ def demo_course(tmp_path: Path, monkeypatch):
         return f"{a}: released"
 
     def many(course, names, jobs=None, force=False, say=print, only=None):
+        assert course is c, "graded in the demo's course"
         calls.append(("grade", list(names), jobs, force, list(only)))
-        return [Outcome(s, s != "demo-untouched" or a != "02_b", 1.0, None, "", a) for a, s in only], []
+        say(f"graded {len(only)} submission(s)")
+        return [Outcome(s, s != "demo-untouched", 1.0, None, "", a) for a, s in only], []
 
     monkeypatch.setattr(demo, "release", fake_release)
     monkeypatch.setattr(parallel, "autograde_many", many)
-    monkeypatch.setattr(demo.fb, "feedback", lambda course, a: calls.append(("feedback", a)))
-    scores = [Score("demo-reference", "01_a", 1, 1, {}), Score("someone", "01_a", 0, 1, {})]
+    monkeypatch.setattr(demo.fb, "feedback", lambda course, a: calls.append(("feedback", a) if course is c else ("feedback elsewhere", a)))
+    scores = [Score("demo-reference", "01_a", 1, 1, {}), Score("someone", "01_a", 0, 1, {}), Score("demo-halfdone", "02_b", 1, 4, {})]
     monkeypatch.setattr(demo.gr, "export", lambda course: (course.root / "grades" / "grades.csv", scores,
-                                                           [course.root / "grades" / "01_a_hist.png"]))
+                                                           [course.root / "grades" / f"{a}_hist.png" for a in ("01_a", "02_b")]))
     monkeypatch.setattr(analytics, "write_report", lambda course, a: course.root / "reports" / a / "index.html")
     monkeypatch.setattr(lms, "export", lambda course, fmt: course.root / "grades" / f"{fmt}.csv")
     del grades, feedback
@@ -294,10 +368,13 @@ def demo_course(tmp_path: Path, monkeypatch):
 
 
 def test_demo_run(demo_course) -> None:
+    from course.grading import grades
+
     c = demo_course.course
     lines = []
+    (c.root / "autograded" / ".demo-notebooks").mkdir(parents=True)  # left by an earlier demo: no matter
     got = demo.run(c, say=lines.append, jobs=2)
-    assert got == demo_course.scores[:1]
+    assert got == [demo_course.scores[0], demo_course.scores[2]], "the demo students' scores only"
     pairs = [(a, s) for a in ("01_a", "02_b") for s in demo.STUDENTS]
     assert demo_course.calls == [("release", "01_a"), ("release", "02_b"), ("grade", ["01_a", "02_b"], 2, True, pairs),
                                  ("feedback", "01_a"), ("feedback", "02_b")]
@@ -312,11 +389,12 @@ def test_demo_run(demo_course) -> None:
         assert (ada.first_name, ada.last_name, ada.email) == ("Ada", "Lovelace", "demo-reference@example.edu")
         assert gb.find_student("demo-halfdone").last_name == "Hopper"
     assert lines[:2] == ["01_a: released", "02_b: released"]
-    assert lines[2] == ""
-    assert "01_a: feedback written to feedback/<student>/01_a/" in lines
-    assert "grades: grades/grades.csv; histograms: grades/01_a_hist.png" in "\n".join(lines)
+    assert lines[2:9] == ["", "graded 6 submission(s)", "01_a: feedback written to feedback/<student>/01_a/",
+                          "02_b: feedback written to feedback/<student>/02_b/", "",
+                          grades.table(got), "\ngrades: grades/grades.csv; histograms: grades/01_a_hist.png, grades/02_b_hist.png"]
+    assert "demo-halfdone" in lines[7] and "someone" not in lines[7]
     assert lines[-3:] == ["01_a: class report reports/01_a/index.html", "02_b: class report reports/02_b/index.html",
-                          "1 submission(s) could not be graded: 02_b/demo-untouched"]
+                          "2 submission(s) could not be graded: 01_a/demo-untouched, 02_b/demo-untouched"]
 
 
 def test_demo_run_class(demo_course, monkeypatch) -> None:
@@ -324,21 +402,35 @@ def test_demo_run_class(demo_course, monkeypatch) -> None:
     from course.grading.similarity import Pair
 
     c = demo_course.course
-    monkeypatch.setattr(classsim, "simulate", lambda course, a, n, seed: classsim.Simulated(["s1", "s2"][:n]))
-    monkeypatch.setattr(sim_mod, "compare", lambda course, a, students: ([Pair("s1", "s2", 0.876, 0.8, 0.876, 9)],
-                                                                          course.root / "reports" / a / "similarity.html"))
+    simulated = []
+
+    def simulate(course, a, n, seed):
+        simulated.append((course is c, a, n, seed))
+        return classsim.Simulated(["s1", "s2"][:n])
+
+    compared = []
+
+    def compare(course, a, students):
+        compared.append((course is c, a, students))
+        return [Pair("s1", "s2", 0.876, 0.8, 0.876, 9)], course.root / "reports" / a / "similarity.html"
+
+    monkeypatch.setattr(classsim, "simulate", simulate)
+    monkeypatch.setattr(sim_mod, "compare", compare)
     lines = []
     paths = demo.run_class(c, "01_a", 2, say=lines.append, jobs=3, seed=5)
     assert paths == {"report": c.root / "reports" / "01_a" / "index.html", "similarity": c.root / "reports" / "01_a" / "similarity.html",
                      "canvas": c.root / "grades" / "canvas.csv"}
     assert demo_course.calls == [("release", "01_a"), ("grade", ["01_a"], 3, True, [("01_a", "s1"), ("01_a", "s2")])]
+    assert simulated == [(True, "01_a", 2, 5)] and compared == [(True, "01_a", ["s1", "s2"])]
     assert lines == ["01_a: released",
                      "01_a: 2 simulated submissions (with a planted copied pair: copy-source ~ copy-of-source)",
+                     "graded 2 submission(s)",
                      "class report: reports/01_a/index.html",
                      "similarity: reports/01_a/similarity.html (most alike: s1 ~ s2, 88%)",
                      "grades for Canvas: grades/canvas.csv"]
     demo.run_class(c, "01_a", 1, say=lines.append)
     assert [x for x in demo_course.calls if x[0] == "release"] == [("release", "01_a")], "released already: not again"
+    assert simulated[-1] == (True, "01_a", 1, 0), "seed 0 unless told"
     c.release_notebook("01_a").unlink()
     demo.run_class(c, "01_a", 1, say=lines.append)
     assert [x for x in demo_course.calls if x[0] == "release"] == [("release", "01_a")] * 2
