@@ -153,7 +153,7 @@ def compare(
     pairs.sort(key=lambda p: (-p.similarity, p.a, p.b))
     html_path = out / "similarity.html"
     html_path.write_text(_side_by_side(pairs, prints, threshold, show), encoding="utf-8")
-    with (out / "similarity.csv").open("w", newline="") as f:
+    with (out / "similarity.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["student_a", "student_b", "similarity", "a_in_b", "b_in_a", "shared_fingerprints", "above_threshold"])
         for p in pairs:

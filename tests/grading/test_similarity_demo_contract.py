@@ -169,16 +169,17 @@ def test_compare_in_an_ascii_locale(course, tmp_path: Path) -> None:
     rel = course.release_notebook("01_a")
     nbformat.write(_nb(code_cell(STUB.replace(" x ", " × "), "area", solution=True)), str(rel))
     _submission(course, "alice", SOLVED["alice"].replace("result = w * h", "result = w * h  # aire (m²) × 1"))
-    _submission(course, "bob", SOLVED["bob"].replace("out = width * height", "out = width * height  # surface × 1"))
+    _submission(course, "zoë", SOLVED["bob"].replace("out = width * height", "out = width * height  # surface × 1"))
     before = locale.setlocale(locale.LC_CTYPE)
     locale.setlocale(locale.LC_CTYPE, "C")
     try:
-        pairs, page = similarity.compare(course, "01_a", tmp_path / "o", students=["alice", "bob"])
+        pairs, page = similarity.compare(course, "01_a", tmp_path / "o", students=["alice", "zoë"])
     finally:
         locale.setlocale(locale.LC_CTYPE, before)
-    assert [(p.a, p.b, p.similarity) for p in pairs] == [("alice", "bob", 1.0)]
+    assert [(p.a, p.b, p.similarity) for p in pairs] == [("alice", "zoë", 1.0)]
     html = page.read_text(encoding="utf-8")
     assert "# aire (m²) × 1" in html and "# surface × 1" in html
+    assert "alice,zoë," in (tmp_path / "o" / "similarity.csv").read_text(encoding="utf-8")
 
 
 def test_compare_limits_and_errors(course, tmp_path: Path) -> None:
