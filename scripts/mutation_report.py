@@ -33,7 +33,14 @@ def main() -> int:
     if sys.argv[1:] == ["--unkilled"]:  # for `make mutation RECHECK=1`: every mutant to run again
         print("\n".join(n for n, s in results().items() if s not in ("killed", "timeout")))
         return 0
-    results_ = results()
+    if sys.argv[1:2] == ["--from"]:  # per-module runs, each saved as `mutmut results --all true`
+        results_ = {}
+        for saved in sys.argv[2:]:
+            results_.update(re.findall(r"^\s*(\S+):\s*(.+?)\s*$", Path(saved).read_text(), re.M))
+        how = f"combined from {len(sys.argv) - 2} per-module runs (`mutmut results --all true` of each)"
+    else:
+        results_ = results()
+        how = "one `make mutation` run"
     equivalent: dict[str, str] = {}
     for path in sorted((ROOT / "benchmarks" / "mutation-equivalent").glob("*.toml")):
         equivalent.update(tomllib.loads(path.read_text()))
@@ -48,7 +55,7 @@ def main() -> int:
             killed[module] += 0  # counted as surviving, explained below
         else:
             unexplained.append((name, status))
-    lines = [f"# Mutation score (`make mutation`, mutmut)\n\nMeasured {time.strftime('%Y-%m-%d %H:%M')}.\n",
+    lines = [f"# Mutation score (`make mutation`, mutmut)\n\nMeasured {time.strftime('%Y-%m-%d %H:%M')}: {how}.\n",
              "| module | killed | mutants | score | target |", "| --- | --- | --- | --- | --- |"]
     ok = True
     rows = sorted(total)
