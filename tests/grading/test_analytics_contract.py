@@ -240,3 +240,31 @@ def test_students_word() -> None:
     assert analytics._students_word(0) == "0 students"
     assert analytics._students_word(1) == "1 student"
     assert analytics._students_word(2) == "2 students"
+
+
+def test_report_is_utf8_whatever_the_locale(tmp_path: Path, monkeypatch) -> None:
+    """An instructor whose locale is not UTF-8 still gets the learners' messages, and files any
+    spreadsheet or browser reads as UTF-8."""
+    import io
+
+    course = make_course(tmp_path / "c")
+    add_grades(course, "01_a", {"test_one": 1}, {"zoë": {"test_one": 0}})
+    _write_graded(course, "zoë", [code_cell("", "test_one", grade=True, outputs=[_error("CheckFailed", "shape (2, 3) ≠ (3, 2)")])])
+    monkeypatch.setattr(io, "text_encoding", lambda encoding, stacklevel=2: encoding or "ascii")
+    index = analytics.write_report(course, "01_a")
+    out = index.parent
+    monkeypatch.undo()
+    assert [r[0] for r in _csv(out / "students.csv")] == ["student", "zoë"]
+    assert _csv(out / "failures.csv")[1] == ["test_one", "1", "shape (…) ≠ (…)", "zoë", "shape (2, 3) ≠ (3, 2)"]
+    page = index.read_bytes().decode("utf-8")
+    assert "<h2>Students × exercises</h2>" in page and "shape (…) ≠ (…)" in page
+
+
+def test_blank_error_message_falls_back_to_the_error_name(graded) -> None:
+    """`raise AssertionError("\\n")` groups under its exception's name, not under an empty line."""
+    _write_graded(graded, "dave", [code_cell("", "test_one", grade=True, outputs=[_error("AssertionError", " \n ")]),
+                                   code_cell("", "test_two", grade=True, outputs=[_error(" ", "  ")])])
+    one, two = analytics.collect(graded, "01_a")[0]
+    assert one.failures["AssertionError"] == [("dave", "AssertionError")]
+    assert two.failures["lost points without an error message"] == [("dave", "lost points without an error message")]
+    assert "" not in one.failures and "" not in two.failures
