@@ -216,7 +216,7 @@ def write_report(course: Course, assignment: str, out_dir: Path | None = None, t
                 w.writerow([e.name, len(hits), tpl, " ".join(sorted({h[0] for h in hits})[:5]), hits[0][1]])
 
     percents = [s.percent for s in students]
-    q = statistics.quantiles(percents, n=4) if len(percents) > 1 else [percents[0]] * 3
+    q = statistics.quantiles(percents, n=4, method="inclusive") if len(percents) > 1 else [percents[0]] * 3
     hardest = sorted(exercises, key=lambda e: e.pass_rate)
     common = Counter()
     for e in exercises:

@@ -178,7 +178,7 @@ def test_write_report(graded, tmp_path: Path) -> None:
     page = index.read_text(encoding="utf-8")
     assert "<title>01_a: class report</title>" in page
     assert "<h1>01_a: what the class got right and wrong</h1>" in page
-    assert "<p>4 students graded. Median 20%, quartiles 5% – 80%, mean 35%. 2 flagged for review. CSV files: " in page
+    assert "<p>4 students graded. Median 20%, quartiles 15% – 40%, mean 35%. 2 flagged for review. CSV files: " in page
     assert ("<p><b>The most common mistake:</b> 2 students in <code>test_one</code>: "
             "<span class='tpl'>expected #, got #</span></p>") in page
     assert "<img src='scores.png' alt='scores.png'>\n<img src='pass_rate.png' alt='pass_rate.png'>" in page
@@ -268,3 +268,16 @@ def test_blank_error_message_falls_back_to_the_error_name(graded) -> None:
     assert one.failures["AssertionError"] == [("dave", "AssertionError")]
     assert two.failures["lost points without an error message"] == [("dave", "lost points without an error message")]
     assert "" not in one.failures and "" not in two.failures
+
+
+def _no_plots(monkeypatch) -> None:
+    monkeypatch.setattr(analytics, "_plots", lambda exercises, students, out: ["scores.png", "pass_rate.png", "heatmap.png"])
+
+
+def test_quartiles_stay_within_the_class(tmp_path: Path, monkeypatch) -> None:
+    """The class is the whole population: its quartiles never fall outside its scores, even for two students."""
+    _no_plots(monkeypatch)
+    course = make_course(tmp_path / "c")
+    add_grades(course, "01_a", {"test_one": 5}, {"ann": {"test_one": 1}, "ben": {"test_one": 5}})
+    page = analytics.write_report(course, "01_a").read_text(encoding="utf-8")
+    assert "<p>2 students graded. Median 60%, quartiles 40% – 80%, mean 60%. 0 flagged for review." in page
