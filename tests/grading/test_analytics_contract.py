@@ -4,7 +4,9 @@ the oracle of `make mutation` for the class report (in-process, no kernels)."""
 from __future__ import annotations
 
 import csv
+import re
 import warnings
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -150,6 +152,66 @@ def _csv(path: Path) -> list[list[str]]:
         return list(csv.reader(f))
 
 
+_TEXT_ELEMENTS = {"title", "style", "h1", "h2", "p", "b", "a", "code", "span", "div", "td", "th"}
+_CSS_PROPERTIES = {"background", "background-color", "border", "border-bottom", "border-collapse", "border-top", "color", "display",
+                   "font-family", "font-size", "font-weight", "height", "line-height", "margin", "margin-bottom", "margin-top",
+                   "max-width", "overflow-wrap", "padding", "text-align", "vertical-align", "white-space", "width"}
+
+
+class _Page(HTMLParser):
+    """Well-formedness of a report page: balanced elements, no text outside text elements, the links."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open, self.problems, self.tags, self.classes, self.links, self.style = [], [], set(), set(), [], ""
+        self.feed(page)
+        self.close()
+        if self.open:
+            self.problems.append(f"unclosed {self.open}")
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.add(tag)
+        self.classes.update((a.get("class") or "").split())
+        self.links += [a[k] for k in ("href", "src") if k in a]
+        if tag not in ("meta", "img"):
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open.pop() != tag:
+            self.problems.append(f"</{tag}> closes nothing open")
+
+    def handle_data(self, data):
+        if data.strip() and (not self.open or self.open[-1] not in _TEXT_ELEMENTS):
+            self.problems.append(f"stray text {data!r} in <{self.open[-1] if self.open else ''}>")
+        if self.open and self.open[-1] == "style":
+            self.style += data
+
+
+def _check_page(index: Path) -> _Page:
+    """The page is a standards-mode HTML document, well formed, whose links all lead to the files beside it."""
+    page = index.read_text(encoding="utf-8")
+    assert page.lower().startswith("<!doctype html><html><head><meta charset='utf-8'>"), "standards mode, UTF-8"
+    parsed = _Page(page)
+    assert parsed.problems == []
+    assert sorted(parsed.links) == sorted(p.name for p in index.parent.iterdir() if p != index), "each file linked once"
+    return parsed
+
+
+def _check_style(parsed: _Page) -> None:
+    """Every rule of the style sheet parses and applies to an element or a class of the page (classes are case-sensitive)."""
+    rules = re.findall(r"([^{}]+)\{([^{}]*)\}", parsed.style)
+    assert rules and "".join(f"{sel}{{{body}}}" for sel, body in rules) == parsed.style
+    for selectors, body in rules:
+        for sel in selectors.split(","):
+            m = re.fullmatch(r"([A-Za-z0-9]*)(?:\.([\w-]+))?", sel.strip())
+            assert m and (m[1] or m[2]), sel
+            assert (not m[1] or m[1].lower() in parsed.tags) and (not m[2] or m[2] in parsed.classes), sel
+        for decl in filter(str.strip, body.split(";")):
+            prop, _, value = decl.partition(":")
+            assert prop.strip().lower() in _CSS_PROPERTIES and value.strip(), decl
+
+
 def test_write_report(graded, tmp_path: Path) -> None:
     index = analytics.write_report(graded, "01_a", tmp_path / "out", top=1)
     out = tmp_path / "out"
@@ -196,6 +258,12 @@ def test_write_report(graded, tmp_path: Path) -> None:
     assert "<tr><td>bob</td><td class='n'>3.0 s</td>" not in page, "top=1"
     assert page.endswith("</body></html>")
     assert index.read_text().count("<h2>") == 4
+    assert ("2 flagged for review. CSV files: <a href='students.csv'>students</a>, <a href='exercises.csv'>exercises</a>, "
+            "<a href='failures.csv'>failures</a>.</p>") in page
+    assert ("<h2>Exercises, hardest first</h2><table><tr><th>exercise</th><th>points</th><th>passed</th><th>not started</th>"
+            "<th>most common failures (values masked)</th></tr>") in page
+    assert "<h2>Flagged for review (2)</h2>\n<table><tr><th>student</th><th>score</th><th>why</th></tr>" in page
+    _check_style(_check_page(index))
 
 
 def test_write_report_of_a_clean_class(tmp_path: Path) -> None:
@@ -214,6 +282,8 @@ def test_write_report_of_a_clean_class(tmp_path: Path) -> None:
     assert "<td><span class='muted'>none</span></td>" in page
     assert "<p class='muted'>No grading times recorded (they are recorded by <code>course autograde</code>).</p>" in page
     assert "<al>" not in page
+    assert "<td class='n'>1/1 (100%)</td>" in page
+    _check_page(index)
 
 
 def test_plots(monkeypatch, tmp_path: Path) -> None:
