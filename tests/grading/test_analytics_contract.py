@@ -318,14 +318,15 @@ def test_report_is_utf8_whatever_the_locale(tmp_path: Path, monkeypatch) -> None
     import io
 
     course = make_course(tmp_path / "c")
-    add_grades(course, "01_a", {"test_one": 1}, {"zoë": {"test_one": 0}})
-    _write_graded(course, "zoë", [code_cell("", "test_one", grade=True, outputs=[_error("CheckFailed", "shape (2, 3) ≠ (3, 2)")])])
+    add_grades(course, "01_a", {"test_über": 1}, {"zoë": {"test_über": 0}})
+    _write_graded(course, "zoë", [code_cell("", "test_über", grade=True, outputs=[_error("CheckFailed", "shape (2, 3) ≠ (3, 2)")])])
     monkeypatch.setattr(io, "text_encoding", lambda encoding, stacklevel=2: encoding or "ascii")
     index = analytics.write_report(course, "01_a")
     out = index.parent
     monkeypatch.undo()
     assert [r[0] for r in _csv(out / "students.csv")] == ["student", "zoë"]
-    assert _csv(out / "failures.csv")[1] == ["test_one", "1", "shape (…) ≠ (…)", "zoë", "shape (2, 3) ≠ (3, 2)"]
+    assert _csv(out / "exercises.csv")[1][0] == "test_über"
+    assert _csv(out / "failures.csv")[1] == ["test_über", "1", "shape (…) ≠ (…)", "zoë", "shape (2, 3) ≠ (3, 2)"]
     page = index.read_bytes().decode("utf-8")
     assert "<h2>Students × exercises</h2>" in page and "shape (…) ≠ (…)" in page
 
