@@ -312,11 +312,16 @@ def test_students_word() -> None:
     assert analytics._students_word(2) == "2 students"
 
 
+def _no_plots(monkeypatch) -> None:
+    monkeypatch.setattr(analytics, "_plots", lambda exercises, students, out: ["scores.png", "pass_rate.png", "heatmap.png"])
+
+
 def test_report_is_utf8_whatever_the_locale(tmp_path: Path, monkeypatch) -> None:
     """An instructor whose locale is not UTF-8 still gets the learners' messages, and files any
     spreadsheet or browser reads as UTF-8."""
     import io
 
+    _no_plots(monkeypatch)
     course = make_course(tmp_path / "c")
     add_grades(course, "01_a", {"test_über": 1}, {"zoë": {"test_über": 0}})
     _write_graded(course, "zoë", [code_cell("", "test_über", grade=True, outputs=[_error("CheckFailed", "shape (2, 3) ≠ (3, 2)")])])
@@ -339,10 +344,6 @@ def test_blank_error_message_falls_back_to_the_error_name(graded) -> None:
     assert one.failures["AssertionError"] == [("dave", "AssertionError")]
     assert two.failures["lost points without an error message"] == [("dave", "lost points without an error message")]
     assert "" not in one.failures and "" not in two.failures
-
-
-def _no_plots(monkeypatch) -> None:
-    monkeypatch.setattr(analytics, "_plots", lambda exercises, students, out: ["scores.png", "pass_rate.png", "heatmap.png"])
 
 
 def test_quartiles_stay_within_the_class(tmp_path: Path, monkeypatch) -> None:
