@@ -133,8 +133,8 @@ def collect(course: Course, assignment: str) -> tuple[list[Exercise], list[Stude
                 ex.not_started.append(st.id)
                 continue
             ex.failed.append(st.id)
-            message = evalue or ename or "lost points without an error message"
-            ex.failures[template(message)].append((st.id, message.strip().splitlines()[0][:400] if message.strip() else message))
+            message = evalue.strip() or ename.strip() or "lost points without an error message"
+            ex.failures[template(message)].append((st.id, message.splitlines()[0][:400]))
     students.sort(key=lambda s: s.id)
     return list(exercises.values()), students
 
@@ -196,19 +196,19 @@ def write_report(course: Course, assignment: str, out_dir: Path | None = None, t
     out.mkdir(parents=True, exist_ok=True)
     plots = _plots(exercises, students, out)
 
-    with (out / "students.csv").open("w", newline="") as f:
+    with (out / "students.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["student", "score", "max_score", "percent", "flagged", "reasons", "grading_seconds", *[e.name for e in exercises]])
         for s in students:
             w.writerow([s.id, f"{s.score:g}", f"{s.max_score:g}", f"{s.percent:.1f}", "yes" if s.flagged else "",
                         " | ".join(s.reasons[:5]), "" if s.seconds is None else f"{s.seconds:.1f}",
                         *[f"{s.cells.get(e.name, 0):g}" for e in exercises]])
-    with (out / "exercises.csv").open("w", newline="") as f:
+    with (out / "exercises.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["exercise", "points", "passed", "failed", "not_started", "pass_rate"])
         for e in exercises:
             w.writerow([e.name, f"{e.points:g}", len(e.passed), len(e.failed), len(e.not_started), f"{e.pass_rate:.3f}"])
-    with (out / "failures.csv").open("w", newline="") as f:
+    with (out / "failures.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["exercise", "students", "message_template", "example_students", "example_message"])
         for e in exercises:
@@ -216,7 +216,7 @@ def write_report(course: Course, assignment: str, out_dir: Path | None = None, t
                 w.writerow([e.name, len(hits), tpl, " ".join(sorted({h[0] for h in hits})[:5]), hits[0][1]])
 
     percents = [s.percent for s in students]
-    q = statistics.quantiles(percents, n=4) if len(percents) > 1 else [percents[0]] * 3
+    q = statistics.quantiles(percents, n=4, method="inclusive") if len(percents) > 1 else [percents[0]] * 3
     hardest = sorted(exercises, key=lambda e: e.pass_rate)
     common = Counter()
     for e in exercises:
