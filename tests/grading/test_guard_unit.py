@@ -562,7 +562,7 @@ def test_a_locked_cell_runs_in_the_notebook_and_its_bindings_are_remembered(t: t
     cells.ns.update(_i1="x", keep=1)
     cells.tamper = ["changed torch.equal"]
     cells.handlers["locked"]("n1", "setup", "import math\nfactor = 2\ndef helper():\n    return factor\n_i2 = 'x'\nfactor * 21")
-    assert cells.calls == ["restore", "restore", "after_locked"]
+    assert cells.calls == ["restore", "after_locked", "restore"], "what the cell set up is accepted before restoring"
     assert set(cells.state["bindings"]) == {"math", "factor", "helper"}
     assert cells.ns["helper"]() == 2 and cells.shown == [42]
     assert cells.answers == [{"action": "locked", "restored": ["changed torch.equal"], "ok": True, "n": "n1"}]
@@ -755,3 +755,122 @@ def test_rebinding_builtins_and_the_guards_constants_changes_nothing(g: Guard) -
     assert results["frame"] == "refused" and results["code"] == "refused"
     assert results["payload"] is not None and results["payload"].startswith(protocol.PAYLOAD_PREFIX)
     assert results["restored"] is True and results["found"] == [f"rewrote {MODULE}.check_close.__code__"]
+
+
+class FakeTorch(types.ModuleType):
+    """What the guard uses of torch: default dtype, grad mode and device, mode stacks, torch.library's
+    registrations, and three patchable classes."""
+
+    def __init__(self) -> None:
+        super().__init__("torch")
+        self.dtype, self.grad, self.device = "float32", True, "cpu"
+        self.function_modes, self.dispatch_modes = [], []
+        self._C = types.SimpleNamespace(
+            _len_torch_function_stack=lambda: len(self.function_modes), _pop_torch_function_stack=self.function_modes.pop,
+            _len_torch_dispatch_stack=lambda: len(self.dispatch_modes), _pop_torch_dispatch_stack=self.dispatch_modes.pop)
+        self.library = types.SimpleNamespace(_impls={"aten/add/CPU"})
+        self.Tensor = type("Tensor", (), {"add": lambda self, other: "sum", "__module__": "torch"})
+        self.nn = types.SimpleNamespace(Parameter=type("Parameter", (self.Tensor,), {}),
+                                        Module=type("Module", (), {"forward": lambda self: "out"}))
+
+    def get_default_dtype(self) -> str:
+        return self.dtype
+
+    def set_default_dtype(self, dtype: str) -> None:
+        self.dtype = dtype
+
+    def is_grad_enabled(self) -> bool:
+        return self.grad
+
+    def set_grad_enabled(self, mode: bool) -> None:
+        self.grad = mode
+
+    def get_default_device(self) -> str:
+        return self.device
+
+    def set_default_device(self, device: str) -> None:
+        self.device = device
+
+
+def fake_shell(**extra: Any) -> Any:
+    return types.SimpleNamespace(input_transformers_cleanup=[], input_transformers_post=[], ast_transformers=[],
+                                 events=types.SimpleNamespace(callbacks={}), user_ns={}, **extra)
+
+
+def test_build_wires_a_hook_that_runs_signed_cells_and_answers(t: types.SimpleNamespace, pipe: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole guard as install builds it: requests through the hook, answers on the pipe."""
+    module = types.ModuleType(MODULE)
+    exec(compile(COURSE_SOURCE, COURSE + "checks.py", "exec"), module.__dict__)  # noqa: S102
+    torch, shown = FakeTorch(), []
+    monkeypatch.setattr(sys, "displayhook", shown.append)  # what shows a locked cell's value
+    t.modules = {MODULE: module, "torch": torch, "__main__": sys.modules["__main__"]}
+    t.PROTECTED_MODULES = t.FULLY_PROTECTED = t.TYPE_MODULES = (MODULE,)
+    shell = fake_shell()
+    shell.user_ns.update(torch=torch, checks=module)
+    hook = guard.build(t, shell, KEY, pipe[1])
+
+    def send(nonce: str, action: str, source: str, key: bytes = KEY) -> None:
+        hook("exec", (compile(protocol.request(key, nonce, action, "cell", source), "<ipython-input-1>", "exec"),))
+
+    send("n1", "locked", "torch.set_default_dtype('float64')\nfactor = 2\nfactor * 21")
+    assert shown == [42] and shell.user_ns["factor"] == 2
+    shell.user_ns["factor"] = 3  # the notebook rebinds it
+    send("n2", "test", "assert factor == 2, factor\nassert torch.get_default_dtype() == 'float64', torch.get_default_dtype()\ntorch.set_grad_enabled(False)")
+    assert torch.grad is True, "the test's changes to torch's settings are undone"
+    with pytest.raises(Exception, match="changed torch.Tensor.add"):
+        send("n3", "test", "torch.Tensor.add = lambda self, other: 'patched'")
+    assert torch.Tensor.add(None, None) == "sum"
+    send("n3", "test", "x = 1")  # replayed
+    send("n4", "test", "x = 1", key=b"x" * 32)  # forged
+    checks = module.check_close
+    checks.__defaults__ = (1e9,)
+    send("n5", "check", "")
+    with pytest.raises(PermissionError, match="addaudithook"):
+        hook("sys.addaudithook", ())
+    locked, test, tampered, check = read_answers(pipe[0])
+    assert locked == {"action": "locked", "restored": [], "ok": True, "n": "n1", "events": []}
+    assert test["ok"] is True and test["n"] == "n2" and test["violations"] == []
+    assert tampered["ok"] is False and tampered["violations"] == [
+        "during the test the notebook's code changed torch.Tensor.add"]
+    assert check["action"] == "check" and check["restored"] == [f"rewrote {MODULE}.check_close.__defaults__"]
+    assert check["events"] == ["replayed a grader request: n3", "forged a grader request: bad signature"]
+    assert checks.__defaults__ == (1e-5,)
+
+
+def test_torchs_modes_and_defaults_are_put_back_and_a_locked_cells_accepted(t: types.SimpleNamespace, pipe: Any) -> None:
+    torch, filters = FakeTorch(), list(warnings.filters)
+    state, notes = guard.new_state(), []
+    state["seen_modules"] = set(sys.modules)
+    origin = guard.make_origin(t)
+    pristine = guard.capture_pristine(t, None, torch)
+    runtime = guard.make_runtime_restorer(t, state, origin, pristine, None, torch,
+                                          lambda kind, detail, critical=False: notes.append(kind))
+    try:
+        torch.function_modes += ["mode1", "mode2"]
+        torch.dispatch_modes.append("mode")
+        torch.dtype, torch.grad, torch.device = "float64", False, "cuda"
+        torch.library._impls |= {"aten/mm/CPU", "aten/add/Meta", "aten/add/FakeTensor", "mylib/op/CPU"}
+        found: list = []
+        runtime.restore(found)
+        assert (torch.function_modes, torch.dispatch_modes) == ([], [])
+        assert (torch.dtype, torch.grad, torch.device) == ("float32", True, "cpu")
+        assert found == ["left a torch function mode active (TorchFunctionMode)"] * 2 + [
+            "left a torch dispatch mode active (TorchDispatchMode)"]
+        assert state["untrusted"] == ["overrode PyTorch operators with torch.library: aten/mm/CPU"]
+        runtime.restore(found)
+        assert len(found) == 3 and len(state["untrusted"]) == 1, "reported once"
+        # A locked cell's settings are accepted (rebase), and then kept by restoring.
+        torch.dtype, torch.grad = "float64", False
+        warnings.simplefilter("ignore")
+        mine = list(warnings.filters)
+        runtime.rebase()
+        runtime.restore(found)
+        assert (torch.dtype, torch.grad) == ("float64", False) and warnings.filters == mine
+        torch.dtype, torch.grad = "float16", True
+        warnings.resetwarnings()
+        runtime.restore(found)
+        assert (torch.dtype, torch.grad) == ("float64", False) and warnings.filters == mine
+    finally:
+        warnings.filters[:] = filters
+    assert notes == []
