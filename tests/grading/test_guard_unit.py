@@ -757,6 +757,78 @@ def test_rebinding_builtins_and_the_guards_constants_changes_nothing(g: Guard) -
     assert results["restored"] is True and results["found"] == [f"rewrote {MODULE}.check_close.__code__"]
 
 
+# --- install time ---------------------------------------------------------------------------------------
+
+def test_the_key_fd_and_roots_are_taken_out_of_the_environment(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_bytes(KEY)
+    monkeypatch.setenv(protocol.KEY_FILE_ENV, str(key_file))
+    monkeypatch.setenv(protocol.FD_ENV, "7")
+    monkeypatch.setenv(protocol.ROOTS_ENV, os.pathsep.join(["/usr/lib/", "", "/course/"]))
+    assert guard.read_secret() == (KEY, 7, ("/usr/lib/", "/course/"))
+    assert not key_file.exists(), "the key's file is gone once read"
+    assert not {protocol.KEY_FILE_ENV, protocol.FD_ENV, protocol.ROOTS_ENV} & set(os.environ), "nor is it in reach"
+    # Without a pipe or roots: no descriptor, no trusted root.
+    key_file.write_bytes(KEY)
+    monkeypatch.setenv(protocol.KEY_FILE_ENV, str(key_file))
+    assert guard.read_secret() == (KEY, -1, ())
+    # Without a key (none given, or its file already gone) there is no guard.
+    assert guard.read_secret() is None
+    monkeypatch.setenv(protocol.KEY_FILE_ENV, str(key_file))
+    assert guard.read_secret() is None
+
+
+def test_where_the_course_and_the_kernels_cells_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ipykernel.compiler import get_tmp_directory
+
+    import course
+
+    assert guard.course_dir() == os.path.dirname(os.path.realpath(course.__file__)) + os.sep
+    assert guard.kernel_cell_dir() == get_tmp_directory() + os.sep
+    monkeypatch.setitem(sys.modules, "course", types.ModuleType("course"))  # a course without a file
+    assert guard.course_dir() is None
+    monkeypatch.setitem(sys.modules, "ipykernel.compiler", None)  # no ipykernel: a folder no cell is in
+    assert guard.kernel_cell_dir() == "/nonexistent-cell-dir/"
+
+
+def test_the_shell_is_ipythons_when_there_is_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython
+
+    shell = object()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert guard.ipython_shell() is shell
+    monkeypatch.setitem(sys.modules, "IPython", None)
+    assert guard.ipython_shell() is None
+
+
+def test_install_adds_one_hook_once_and_only_with_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    hooks: list = []
+    built: list = []
+    monkeypatch.setattr(guard, "_INSTALLED", False)
+    monkeypatch.setattr(sys, "addaudithook", hooks.append)
+    monkeypatch.setattr(guard, "read_secret", lambda: None)
+    assert guard.install() == "no key" and hooks == [] and guard._INSTALLED is False
+
+    def build(t: types.SimpleNamespace, shell: Any, key: bytes, fd: int) -> Any:
+        built.append((t, shell, key, fd))
+        return "the hook"
+
+    shell = object()
+    monkeypatch.setattr(guard, "read_secret", lambda: (KEY, 9, ("/roots/",)))
+    monkeypatch.setattr(guard, "build", build)
+    monkeypatch.setattr(guard, "ipython_shell", lambda: shell)
+    monkeypatch.setattr(guard, "kernel_cell_dir", lambda: CELLS)
+    monkeypatch.setattr(guard, "course_dir", lambda: COURSE)
+    monkeypatch.setattr(guard, "EAGER_IMPORTS", ("no_such_module_for_the_guard", "colorsys"))
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    assert guard.install() == "ok" and hooks == ["the hook"]
+    assert "colorsys" in sys.modules, "what the tests rely on is imported (and protected) before any cell runs"
+    (t, got_shell, key, fd), = built
+    assert got_shell is shell and key == KEY and fd == 9
+    assert (t.cell_dir, t.roots, t.course_dir, t.here) == (CELLS, ("/roots/",), COURSE, os.getcwd() + os.sep)
+    assert guard.install() == "already installed" and len(hooks) == 1
+
+
 class FakeTorch(types.ModuleType):
     """What the guard uses of torch: default dtype, grad mode and device, mode stacks, torch.library's
     registrations, and three patchable classes."""
