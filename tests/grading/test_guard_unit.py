@@ -12,6 +12,7 @@ import builtins
 import dis
 import gc
 import json
+import linecache
 import os
 import signal
 import sys
@@ -869,45 +870,76 @@ def fake_shell(**extra: Any) -> Any:
                                  events=types.SimpleNamespace(callbacks={}), user_ns={}, **extra)
 
 
+class Whole:
+    """The whole guard as install builds it (``guard.build``), around a scratch module, a fake torch
+    and a fake shell; requests go through the hook, answers come back on the pipe."""
+
+    def __init__(self, t: types.SimpleNamespace, pipe: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.module = types.ModuleType(MODULE)
+        exec(compile(COURSE_SOURCE, COURSE + "checks.py", "exec"), self.module.__dict__)  # noqa: S102
+        self.torch, self.shown, self.pipe = FakeTorch(), [], pipe
+        monkeypatch.setattr(sys, "displayhook", self.shown.append)  # what shows a locked cell's value
+        t.modules = {MODULE: self.module, "torch": self.torch, "__main__": sys.modules["__main__"]}
+        t.PROTECTED_MODULES = t.FULLY_PROTECTED = t.TYPE_MODULES = (MODULE,)
+        self.shell = fake_shell()
+        self.shell.user_ns.update(torch=self.torch, checks=self.module)
+        self.hook = guard.build(t, self.shell, KEY, pipe[1])
+
+    def send(self, nonce: str, action: str, source: str, key: bytes = KEY) -> None:
+        request = protocol.request(key, nonce, action, "cell", source)
+        self.hook("exec", (compile(request, "<ipython-input-1>", "exec"),))
+
+    def answers(self) -> list[dict]:
+        return read_answers(self.pipe[0])
+
+
 def test_build_wires_a_hook_that_runs_signed_cells_and_answers(t: types.SimpleNamespace, pipe: Any,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """The whole guard as install builds it: requests through the hook, answers on the pipe."""
-    module = types.ModuleType(MODULE)
-    exec(compile(COURSE_SOURCE, COURSE + "checks.py", "exec"), module.__dict__)  # noqa: S102
-    torch, shown = FakeTorch(), []
-    monkeypatch.setattr(sys, "displayhook", shown.append)  # what shows a locked cell's value
-    t.modules = {MODULE: module, "torch": torch, "__main__": sys.modules["__main__"]}
-    t.PROTECTED_MODULES = t.FULLY_PROTECTED = t.TYPE_MODULES = (MODULE,)
-    shell = fake_shell()
-    shell.user_ns.update(torch=torch, checks=module)
-    hook = guard.build(t, shell, KEY, pipe[1])
-
-    def send(nonce: str, action: str, source: str, key: bytes = KEY) -> None:
-        hook("exec", (compile(protocol.request(key, nonce, action, "cell", source), "<ipython-input-1>", "exec"),))
-
-    send("n1", "locked", "torch.set_default_dtype('float64')\nfactor = 2\nfactor * 21")
-    assert shown == [42] and shell.user_ns["factor"] == 2
+    w = Whole(t, pipe, monkeypatch)
+    torch, shell, module = w.torch, w.shell, w.module
+    w.send("n1", "locked", "torch.set_default_dtype('float64')\nfactor = 2\nfactor * 21")
+    assert w.shown == [42] and shell.user_ns["factor"] == 2
     shell.user_ns["factor"] = 3  # the notebook rebinds it
-    send("n2", "test", "assert factor == 2, factor\nassert torch.get_default_dtype() == 'float64', torch.get_default_dtype()\ntorch.set_grad_enabled(False)")
+    w.send("n2", "test", "assert factor == 2, factor\nassert torch.get_default_dtype() == 'float64'\n"
+                         "torch.set_grad_enabled(False)")
     assert torch.grad is True, "the test's changes to torch's settings are undone"
     with pytest.raises(Exception, match="changed torch.Tensor.add"):
-        send("n3", "test", "torch.Tensor.add = lambda self, other: 'patched'")
+        w.send("n3", "test", "torch.Tensor.add = lambda self, other: 'patched'")
     assert torch.Tensor.add(None, None) == "sum"
-    send("n3", "test", "x = 1")  # replayed
-    send("n4", "test", "x = 1", key=b"x" * 32)  # forged
+    w.send("n3", "test", "x = 1")  # replayed
+    w.send("n4", "test", "x = 1", key=b"x" * 32)  # forged
     checks = module.check_close
     checks.__defaults__ = (1e9,)
-    send("n5", "check", "")
+    w.send("n5", "check", "")
     with pytest.raises(PermissionError, match="addaudithook"):
-        hook("sys.addaudithook", ())
-    locked, test, tampered, check = read_answers(pipe[0])
+        w.hook("sys.addaudithook", ())
+    locked, test, tampered, check = w.answers()
     assert locked == {"action": "locked", "restored": [], "ok": True, "n": "n1", "events": []}
-    assert test["ok"] is True and test["n"] == "n2" and test["violations"] == []
+    assert test == {"action": "test", "restored": [], "violations": [], "ok": True, "error": None, "n": "n2",
+                    "events": []}
     assert tampered["ok"] is False and tampered["violations"] == [
         "during the test the notebook's code changed torch.Tensor.add"]
     assert check["action"] == "check" and check["restored"] == [f"rewrote {MODULE}.check_close.__defaults__"]
     assert check["events"] == ["replayed a grader request: n3", "forged a grader request: bad signature"]
     assert checks.__defaults__ == (1e-5,)
+
+
+def test_a_failing_cell_shows_the_learner_its_own_line_not_the_graders_frames(
+        t: types.SimpleNamespace, pipe: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """IPython's tracebacks leave out every frame whose ``__tracebackhide__`` is true (ultratb), so
+    the feedback shows the failing line of the cell, not the guard's frames."""
+    w = Whole(t, pipe, monkeypatch)
+    for action, source in (("locked", "x = 1\n1 / 0"), ("test", "assert x == 2, 'x should be 2'")):
+        with pytest.raises(Exception) as err:
+            w.send(action, action, source)
+        frames, tb = [], err.value.__traceback__.tb_next.tb_next  # past this test and send()
+        while tb is not None:
+            frames.append((tb.tb_frame.f_code.co_name, bool(tb.tb_frame.f_locals.get("__tracebackhide__"))))
+            tb = tb.tb_next
+        # (the handler's frame shows twice: it answers the grader, then raises the cell's error again)
+        assert frames[-1] == ("<module>", False), frames
+        assert set(frames[:-1]) == {("hook", True), ("handle_payload", True), (f"do_{action}", True),
+                                    ("run_source", True)}, frames
 
 
 def test_torchs_modes_and_defaults_are_put_back_and_a_locked_cells_accepted(t: types.SimpleNamespace, pipe: Any) -> None:
@@ -946,3 +978,46 @@ def test_torchs_modes_and_defaults_are_put_back_and_a_locked_cells_accepted(t: t
     finally:
         warnings.filters[:] = filters
     assert notes == []
+
+
+def test_what_a_test_sees_and_leaves_behind(t: types.SimpleNamespace) -> None:
+    cells = Cells(t)
+    cells.handlers["locked"]("n0", "setup", "model = None\ndef check(x):\n    return x\ndef fit(x):\n    return x")
+    assert set(cells.state["bindings"]) == {"model", "check", "fit"}, "a name bound to None is the instructor's too"
+    del cells.ns["model"]
+    cells.handlers["test"]("n1", "test_a", "assert model is None\nresult = None")
+    assert cells.answers[-1]["restored"] == [], "the notebook redefined nothing"
+    assert "result" in cells.ns and cells.ns["result"] is None, "what the test binds is the learner's"
+    cells.ns["check"] = cells.ns["fit"] = lambda x: x
+    cells.handlers["test"]("n2", "test_b", "x = 1\n# BEGIN HIDDEN TESTS\nsecret = 2\n# END HIDDEN TESTS")
+    assert cells.answers[-1]["restored"] == ["redefined check, fit (the test used the original)"]
+    cells.handlers["test"]("n3", "test_c", "assert secret == 2")
+    assert "secret" not in cells.ns, "a hidden name never reaches the learner's namespace"
+    assert [a["action"] for a in cells.answers] == ["locked", "test", "test", "test"]
+
+
+def test_a_test_is_judged_by_what_happened_during_it_only(t: types.SimpleNamespace) -> None:
+    cells = Cells(t)
+    for i in range(4):
+        cells.ns[f"probe{i}"] = lambda i=i: cells.state["during"].append(f"used ctypes: {i}")
+    with pytest.raises(Exception) as err:
+        cells.handlers["test"]("n1", "test_a", "probe0(); probe1(); probe2(); probe3()")
+    assert str(err.value) == ("The grader does not count this test: used ctypes: 0; used ctypes: 1; used ctypes: 2. "
+                              "A solution may not change PyTorch or the course's helpers, nor look into the tests.")
+    cells.handlers["test"]("n2", "test_b", "x = 1")
+    assert cells.answers[-1]["ok"] is True and cells.answers[-1]["violations"] == [], "the last test's events are gone"
+    with pytest.raises(ValueError):
+        cells.handlers["test"]("n3", "test_c", "raise ValueError('x' * 500)")
+    assert cells.answers[-1]["error"] == ("ValueError: " + "x" * 500)[:300]
+
+
+def test_cells_are_run_as_ipython_runs_them(t: types.SimpleNamespace) -> None:
+    run_source = guard.make_runner(t)
+    magics: list = []
+    ns = {"get_ipython": lambda: types.SimpleNamespace(run_line_magic=lambda *a: magics.append(a))}
+    assert run_source("%matplotlib inline\nx = 2\nx * 3", LOCKED, ns) == 6 and magics == [("matplotlib", "inline")]
+    assert linecache.getline(LOCKED, 2) == "x = 2\n", "a locked cell's lines show in its tracebacks"
+    with pytest.raises(SyntaxError) as err:
+        run_source("y = (", LOCKED, ns)
+    assert err.value.filename == LOCKED
+    del linecache.cache[LOCKED]
