@@ -1021,3 +1021,49 @@ def test_cells_are_run_as_ipython_runs_them(t: types.SimpleNamespace) -> None:
         run_source("y = (", LOCKED, ns)
     assert err.value.filename == LOCKED
     del linecache.cache[LOCKED]
+
+
+# --- whose code is this --------------------------------------------------------------------------------
+
+def test_whose_file_is_this(t: types.SimpleNamespace) -> None:
+    is_student_file = guard.make_origin(t).file
+    for theirs in (STUDENT, "<ipython-input-3-0f1e2d>", "<string>", "<stdin>"):
+        assert is_student_file(theirs), theirs
+    for ours in (TEST, LOCKED, "<frozen importlib._bootstrap>", LIBRARY, HERE + "helper.py"):
+        assert not is_student_file(ours), ours
+
+
+def test_whose_object_is_this(t: types.SimpleNamespace) -> None:
+    obj = guard.make_origin(t).obj
+    ns: dict = {"__name__": "__main__"}
+    exec(compile("class Plain:\n    def run(self):\n        pass\n"  # noqa: S102
+                 "class Cls:\n    @classmethod\n    def make(cls):\n        pass\n"
+                 "def f():\n    pass\n", STUDENT, "exec"), ns)
+    exec(compile("class Lib:\n    def run(self):\n        pass\n", LIBRARY, "exec"), ns)  # noqa: S102
+    plain, cls, lib = ns["Plain"], ns["Cls"], ns["Lib"]
+    for theirs in (ns["f"], plain, plain(), plain().run, cls, cls(), vars(cls)["make"], staticmethod(ns["f"])):
+        assert obj(theirs), theirs
+    elsewhere = type("Elsewhere", (), {"run": ns["f"], "__module__": "somewhere"})  # not defined in the notebook
+    for ours in (lib, lib(), lib().run, json.dumps, len, 3, elsewhere, elsewhere()):
+        assert not obj(ours), ours
+
+
+def chain(*filenames: str) -> Any:
+    """Frames, the first the innermost (the caller), each called by the next."""
+    out = None
+    for filename in reversed(filenames):
+        out = frame(filename, back=out)
+    return out
+
+
+def test_the_search_for_the_notebook_on_the_stack_is_bounded(t: types.SimpleNamespace) -> None:
+    origin = guard.make_origin(t)
+    assert origin.on_stack(chain(*[LIBRARY] * 399, STUDENT))
+    assert not origin.on_stack(chain(*[LIBRARY] * 400, STUDENT)), "400 frames are looked at, no more"
+    assert not origin.on_stack(chain(LIBRARY, LOCKED, STUDENT)) and not origin.on_stack(None)
+    ctypes_file = "/lib/python3/ctypes/__init__.py"
+    in_ctypes = lambda name: "/ctypes/" in name  # noqa: E731
+    assert origin.asked(chain(*[ctypes_file] * 20, STUDENT), in_ctypes)
+    assert not origin.asked(chain(*[ctypes_file] * 21, STUDENT), in_ctypes), "a library 20 frames deep, no more"
+    assert not origin.asked(chain(ctypes_file, LIBRARY, STUDENT), in_ctypes)
+    assert not origin.asked(chain(ctypes_file), in_ctypes)
