@@ -60,9 +60,16 @@ class Probe:
     def measure(self):
         return 1
 
+    def reset(self):
+        pass
+
+def fit(x, *, seed=None):
+    return seed
+
 check_close = _make()
 later_value = _lazy()
 limit = 3
+nothing = None
 '''
 
 
@@ -1067,3 +1074,170 @@ def test_the_search_for_the_notebook_on_the_stack_is_bounded(t: types.SimpleName
     assert not origin.asked(chain(*[ctypes_file] * 21, STUDENT), in_ctypes), "a library 20 frames deep, no more"
     assert not origin.asked(chain(ctypes_file, LIBRARY, STUDENT), in_ctypes)
     assert not origin.asked(chain(ctypes_file), in_ctypes)
+
+
+def test_a_deleted_name_or_keyword_default_that_was_none_is_put_back(g: Guard) -> None:
+    del g.module.nothing
+    del g.module.fit.__kwdefaults__["seed"]  # in place: no audit event at all
+    found: list = []
+    g.restore_objects(found)
+    assert g.module.nothing is None and g.module.fit.__kwdefaults__ == {"seed": None}
+    assert sorted(found) == [f"changed {MODULE}.nothing", f"rewrote {MODULE}.fit.__kwdefaults__"]
+
+
+def wrap(fn: Any, depth: int) -> Any:
+    """A library's wrapper ``depth`` levels of ``__wrapped__`` around ``fn`` (as functools.wraps leaves)."""
+    for _ in range(depth):
+        inner = fn
+
+        def fn(*a: Any, _inner: Any = inner, **k: Any) -> Any:
+            return _inner(*a, **k)
+
+        fn.__wrapped__ = inner
+    return fn
+
+
+def test_a_librarys_wrappers_up_to_six_deep_are_accepted_in_modules_and_classes(g: Guard) -> None:
+    probe = g.module.Probe
+    g.module.check_close = wrap(g.module.check_close, 6)
+    probe.measure = wrap(probe.measure, 6)
+    g.module.limit = 4  # after the wrappers in the module's and the class's order: still looked at
+    probe.reset = lambda self: None
+    found: list = []
+    g.restore_objects(found)
+    assert sorted(found) == [f"changed {MODULE}.Probe.reset", f"changed {MODULE}.limit"]
+    g.restore_objects(found)
+    assert len(found) == 2, "an accepted wrapper is the new original"
+    original = g.module._fail
+    g.module._fail = wrap(original, 7)
+    g.restore_objects(found)
+    assert found[-1] == f"changed {MODULE}._fail" and g.module._fail is original
+
+
+def test_snapshots_of_a_library_module_take_its_public_behaviour(g: Guard) -> None:
+    lib = types.ModuleType("fakelib_guard_unit")
+    exec(compile("import json\ndef public(): pass\ndef _private(): pass\ndata = 3\n"  # noqa: S102
+                 "class Public:\n    pass\nclass _Private:\n    pass\n", LIBRARY, "exec"), lib.__dict__)
+    g.t.modules = {"fakelib_guard_unit": lib}
+    g.t.FULLY_PROTECTED, g.t.TYPE_MODULES, g.t.PROTECTED_MODULES = (), ("fakelib_guard_unit",), ("fakelib_guard_unit",)
+    state = guard.new_state()
+    snapshots = guard.make_snapshots(g.t, state, g.origin, None)
+    snapshots.protected_modules()
+    assert set(state["modules"]["fakelib_guard_unit"][1]) == {"json", "public", "Public"}
+    assert {v[1] for v in state["types"].values()} == {"fakelib_guard_unit.Public"}
+    # A library's closures are its own business: only the course's functions keep tools there.
+    assert all(v[6] is None for v in state["functions"].values())
+
+
+def test_at_most_max_functions_are_recorded(g: Guard) -> None:
+    g.t.MAX_FUNCTIONS = 2
+    state = guard.new_state()
+    snapshots = guard.make_snapshots(g.t, state, g.origin, None)
+    snapshots.protected_modules()
+    assert len(state["functions"]) == 2
+
+
+def test_a_class_the_course_captures_and_its_methods_are_protected(g: Guard) -> None:
+    ns: dict = {"__name__": "course.probes_unit", "json": json}
+    exec(compile("class Meter:\n    def read(self):\n        return 1\n"  # noqa: S102
+                 "    @classmethod\n    def make(cls):\n        return cls()\n"
+                 "    size = property(lambda self: 1)\n"
+                 "    class Config:\n        pass\n"
+                 "def _make():\n    meter = Meter\n    other = json.JSONDecoder\n"
+                 "    def probe():\n        return meter.make().read(), other\n    return probe\n"
+                 "probe = _make()\n", COURSE + "probes.py", "exec"), ns)
+    meter, make = ns["Meter"], vars(ns["Meter"])["make"].__func__
+    g.snapshots.function(ns["probe"], "probe")
+    labels = {v[1] for v in g.state["types"].values()}
+    assert "probe (its captured class meter)" in labels and not any("other" in label for label in labels)
+    make.__code__ = (lambda cls: None).__code__
+    meter.size = property(lambda self: 2)
+    meter.Config = type("Config", (), {})
+    meter.settings = types.SimpleNamespace()  # data, not behaviour
+    found: list = []
+    g.restore_objects(found)
+    label = "probe (its captured class meter)"
+    assert sorted(found) == sorted([f"rewrote {label}.make.__code__", f"changed {label}.size",
+                                    f"changed {label}.Config"])
+    assert ns["probe"]()[0] == 1 and meter().size == 1
+
+
+def test_an_event_is_cut_at_300_characters_and_counted_once_against_a_test(g: Guard) -> None:
+    g.note("opened a code file", "x" * 400)
+    assert g.pending() == [("opened a code file: " + "x" * 400)[:300]]
+    g.state["in_test"] = True
+    g.note("used ctypes", "y", critical=True)
+    g.note("used ctypes", "y", critical=True)
+    assert g.state["during"] == ["used ctypes: y"]
+
+
+def test_an_answer_is_written_whole_and_a_closed_pipe_is_silence(g: Guard, pipe: Any) -> None:
+    chunks: list = []
+
+    def write(fd: int, data: Any) -> int:  # a pipe that takes 10 bytes at a time
+        chunks.append(bytes(data[:10]))
+        return len(chunks[-1])
+
+    g.t.write = write
+    note, answer = guard.make_reporter(g.t, g.state, protocol.channel(KEY)[0], pipe[1])
+    answer("n1", {"action": "check"})
+    mac, body = b"".join(chunks).decode().rstrip("\n").split(" ", 1)
+    assert json.loads(body)["n"] == "n1" and mac == protocol.channel(KEY)[0](body)
+    r, w = os.pipe()
+    os.close(r)
+    os.close(w)
+    _note, answer = guard.make_reporter(guard.capture(CELLS, ROOTS, COURSE, HERE), g.state,
+                                        protocol.channel(KEY)[0], w)
+    answer("n2", {"action": "check"})  # no exception: the grader notices the missing answer
+
+
+def test_install_snapshots_ipythons_kernels_and_torchs_classes_with_the_hook_kept_out(t: types.SimpleNamespace) -> None:
+    state = guard.new_state()
+    seen_busy: list = []
+
+    class Modules(dict):
+        def get(self, name: str, default: Any = None) -> Any:
+            seen_busy.append(state["busy"])
+            return super().get(name, default)
+
+    torch = FakeTorch()
+    t.modules = Modules(torch=torch)
+    t.PROTECTED_MODULES = ()
+    base = type("InteractiveShell", (), {"run_cell": lambda self: None})
+    kernel = type("IPythonKernel", (type("Kernel", (), {}),), {})()
+    shell = type("ZMQInteractiveShell", (base,), {})()
+    shell.kernel = kernel
+    snapshots = guard.make_snapshots(t, state, guard.make_origin(t), shell)
+    snapshots.all()
+    assert seen_busy and all(seen_busy) and state["busy"] is False
+    assert sorted(v[1] for v in state["types"].values()) == [
+        "IPython InteractiveShell", "IPython ZMQInteractiveShell", "ipykernel IPythonKernel", "ipykernel Kernel",
+        "torch.Tensor", "torch.nn.Module", "torch.nn.Parameter"]
+
+
+def test_a_thread_running_at_install_is_not_the_notebooks_doing(g: Guard) -> None:
+    release = threading.Event()
+    thread = threading.Thread(target=student_function("def spin(e):\n    e.wait(5)\n", "spin"), args=(release,))
+    thread.start()
+    try:
+        pristine = guard.capture_pristine(g.t, None, None)
+        runtime = guard.make_runtime_restorer(g.t, g.state, g.origin, pristine, None, None, g.note)
+        runtime.restore([])
+    finally:
+        release.set()
+        thread.join()
+    assert g.state["untrusted"] == []
+
+
+def test_an_older_torch_without_modes_device_or_library_is_still_put_back(t: types.SimpleNamespace) -> None:
+    torch = types.SimpleNamespace(_C=types.SimpleNamespace(), dtype="float32", grad=True)
+    for name in ("get_default_dtype", "set_default_dtype", "is_grad_enabled", "set_grad_enabled"):
+        setattr(torch, name, getattr(FakeTorch, name).__get__(torch))
+    state = guard.new_state()
+    state["seen_modules"] = set(sys.modules)
+    pristine = guard.capture_pristine(t, None, torch)
+    runtime = guard.make_runtime_restorer(t, state, guard.make_origin(t), pristine, None, torch, lambda *a, **k: None)
+    torch.dtype, torch.grad = "float16", False
+    found: list = []
+    runtime.restore(found)
+    assert (torch.dtype, torch.grad, found, state["untrusted"]) == ("float32", True, [], [])
