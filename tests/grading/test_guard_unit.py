@@ -961,16 +961,20 @@ def test_torchs_modes_and_defaults_are_put_back_and_a_locked_cells_accepted(t: t
         torch.function_modes += ["mode1", "mode2"]
         torch.dispatch_modes.append("mode")
         torch.dtype, torch.grad, torch.device = "float64", False, "cuda"
-        torch.library._impls |= {"aten/mm/CPU", "aten/add/Meta", "aten/add/FakeTensor", "mylib/op/CPU"}
+        torch.library._impls |= {"aten/mm/CPU", "aten/sub/CUDA", "aten/add/Meta", "aten/add/FakeTensor", "mylib/op/CPU"}
         found: list = []
         runtime.restore(found)
         assert (torch.function_modes, torch.dispatch_modes) == ([], [])
         assert (torch.dtype, torch.grad, torch.device) == ("float32", True, "cpu")
         assert found == ["left a torch function mode active (TorchFunctionMode)"] * 2 + [
             "left a torch dispatch mode active (TorchDispatchMode)"]
-        assert state["untrusted"] == ["overrode PyTorch operators with torch.library: aten/mm/CPU"]
+        assert state["untrusted"] == ["overrode PyTorch operators with torch.library: aten/mm/CPU, aten/sub/CUDA"]
         runtime.restore(found)
         assert len(found) == 3 and len(state["untrusted"]) == 1, "reported once"
+        torch.library._impls |= {f"aten/op{i:03}/CPU" for i in range(100)}
+        runtime.restore(found)
+        assert state["untrusted"][1] == ("overrode PyTorch operators with torch.library: "
+                                         + ", ".join(["aten/mm/CPU"] + [f"aten/op{i:03}/CPU" for i in range(100)])[:200])
         # A locked cell's settings are accepted (rebase), and then kept by restoring.
         torch.dtype, torch.grad = "float64", False
         warnings.simplefilter("ignore")
@@ -1241,3 +1245,87 @@ def test_an_older_torch_without_modes_device_or_library_is_still_put_back(t: typ
     found: list = []
     runtime.restore(found)
     assert (torch.dtype, torch.grad, found, state["untrusted"]) == ("float32", True, [], [])
+
+
+def test_sys_hooks_import_hooks_and_tracing_are_put_back(g: Guard) -> None:
+    traced: list = []
+    hook = student_function("def hook(*a):\n    pass\n", "hook")
+    library_finder, first = object(), sys.meta_path[0]
+    saved = (sys.stdout, sys.stderr, sys.breakpointhook, list(sys.meta_path), list(sys.path), list(sys.path_hooks))
+    trace = profile = hook
+    g.t.gettrace, g.t.settrace = lambda: trace, traced.append
+    g.t.getprofile, g.t.setprofile = lambda: profile, traced.append
+    g.t.threading = types.SimpleNamespace(_trace_hook=None, _profile_hook=hook)
+    g.t.threading_settrace, g.t.threading_setprofile = traced.append, traced.append
+    runtime = guard.make_runtime_restorer(g.t, g.state, g.origin, g.pristine, None, None, g.note)
+    found: list = []
+    try:
+        sys.stdout, sys.stderr, sys.breakpointhook = hook, hook, hook
+        sys.meta_path.insert(0, hook)
+        sys.meta_path.append(library_finder)  # a library's finder: kept, and part of the pristine list from now on
+        sys.path_hooks.remove(sys.path_hooks[0])  # a pristine hook taken away: put back
+        sys.path.insert(0, "/elsewhere")
+        runtime.restore(found)
+        restored = (sys.stdout, sys.stderr, sys.breakpointhook, list(sys.meta_path), list(sys.path), list(sys.path_hooks))
+    finally:
+        sys.stdout, sys.stderr, sys.breakpointhook = saved[:3]
+        sys.meta_path[:], sys.path[:], sys.path_hooks[:] = saved[3:]
+    assert restored == saved[:3] + (saved[3] + [library_finder], saved[4], saved[5])
+    assert sorted(found) == sorted(["replaced sys.stdout", "replaced sys.stderr", "replaced sys.breakpointhook",
+                                    "changed sys.meta_path (import hooks)", "changed sys.path_hooks (import hooks)",
+                                    "left a trace function (sys.settrace)", "left a profile function (sys.setprofile)",
+                                    "left a thread trace/profile hook"])
+    assert traced == [None] * 4
+    # A library that reorders or adds a finder is not the notebook: nothing to report.
+    trace = profile = None
+    g.t.threading._profile_hook = None
+    again: list = []
+    try:
+        sys.meta_path[:] = [library_finder] + [f for f in sys.meta_path if f is not library_finder]
+        runtime.restore(again)
+    finally:
+        sys.meta_path[:] = saved[3]
+    assert again == [] and first is saved[3][0]
+
+
+def test_signals_timers_and_warning_filters_are_put_back_from_the_main_thread_only(g: Guard) -> None:
+    timers: dict = {}
+    g.t.getitimer = lambda which: timers.get(which, (0.0, 0.0))
+    g.t.setitimer = lambda which, seconds: timers.__setitem__(which, (float(seconds), 0.0))
+    runtime = guard.make_runtime_restorer(g.t, g.state, g.origin, g.pristine, None, None, g.note)
+    handler, filters = signal.getsignal(signal.SIGUSR2), list(warnings.filters)
+    mine = student_function("def on_signal(*a):\n    pass\n", "on_signal")
+    found: list = []
+    try:
+        signal.signal(signal.SIGUSR2, mine)
+        warnings.simplefilter("error")
+        timers[signal.ITIMER_REAL] = (5.0, 0.0)
+        in_thread: list = []
+        worker = threading.Thread(target=runtime.restore, args=(in_thread,))
+        worker.start()
+        worker.join()
+        assert signal.getsignal(signal.SIGUSR2) is mine and in_thread == [], "signals belong to the main thread"
+        runtime.restore(found)
+        after = (signal.getsignal(signal.SIGUSR2), list(warnings.filters), timers[signal.ITIMER_REAL])
+    finally:
+        signal.signal(signal.SIGUSR2, handler)
+        warnings.filters[:] = filters
+    assert after == (handler, filters, (0.0, 0.0))
+    assert found == [f"changed the handler of signal {signal.SIGUSR2}", "left a timer running (signal.setitimer/alarm)"]
+
+
+def test_ipythons_own_changes_are_kept_and_what_a_library_removed_is_put_back(t: types.SimpleNamespace, pipe: Any) -> None:
+    first, second = (lambda lines: lines), (lambda lines: lines)
+    shell = fake_shell()
+    shell.input_transformers_post[:] = [first, second]
+    built = Guard(t, pipe[1], shell=shell)
+    try:
+        shell.input_transformers_post.remove(first)
+        shell.ast_transformers.append(second)  # a library's: kept
+        shell.custom_exceptions = ()  # a new attribute that is no method: kept
+        found: list = []
+        built.runtime.restore(found)
+    finally:
+        built.close()
+    assert shell.input_transformers_post == [second, first] and shell.ast_transformers == [second]
+    assert found == ["changed IPython's input_transformers_post"] and shell.custom_exceptions == ()
