@@ -1329,3 +1329,16 @@ def test_ipythons_own_changes_are_kept_and_what_a_library_removed_is_put_back(t:
         built.close()
     assert shell.input_transformers_post == [second, first] and shell.ast_transformers == [second]
     assert found == ["changed IPython's input_transformers_post"] and shell.custom_exceptions == ()
+
+
+def test_the_learner_reads_why_looking_at_frames_was_refused(g: Guard) -> None:
+    with pytest.raises(PermissionError) as outside:
+        g.fire("sys._getframe", 1, caller=frame(STUDENT))
+    g.state["in_test"] = True
+    with pytest.raises(PermissionError) as inside:
+        g.fire("object.__getattr__", object(), "tb_frame", caller=frame(STUDENT))
+    assert str(outside.value) == ("Looking at stack frames is not allowed while the notebook is graded "
+                                  "(the grader refused it)")
+    assert str(inside.value) == ("Looking at stack frames during a test is not allowed while the notebook is graded "
+                                 "(the grader refused it)")
+    assert g.fire("exec", caller=frame(STUDENT)) is None, "an exec event without a code object is nothing to judge"
