@@ -1342,3 +1342,88 @@ def test_the_learner_reads_why_looking_at_frames_was_refused(g: Guard) -> None:
     assert str(inside.value) == ("Looking at stack frames during a test is not allowed while the notebook is graded "
                                  "(the grader refused it)")
     assert g.fire("exec", caller=frame(STUDENT)) is None, "an exec event without a code object is nothing to judge"
+
+
+def test_events_a_notebook_raises_itself_with_odd_arguments_are_judged_without_crashing(g: Guard) -> None:
+    for event in ("exec", "open", "compile", "object.__setattr__", "object.__getattr__"):
+        g.fire(event, caller=frame(STUDENT))  # sys.audit(event) with no arguments
+    g.fire("object.__setattr__", g.module.Probe, caller=frame(STUDENT))
+    g.fire("open", "helper.py", caller=frame(STUDENT))
+    g.fire("open", "helper2.py", "w", caller=frame(STUDENT))
+    g.fire("open", "/home/learner/mem", "r", 0, caller=frame(STUDENT))
+    g.fire("open", "/proc/self/maps", "r", 0, caller=frame(STUDENT))
+    g.fire("os.system", caller=frame(STUDENT))
+    g.fire("os.kill", caller=frame(STUDENT))
+    with pytest.raises(PermissionError) as err:
+        g.fire("open", b"/proc/\xff/mem", "rb", 0, caller=frame(STUDENT))
+    assert str(err.value) == ("Opening /proc/\ufffd/mem is not allowed while the notebook is graded "
+                              "(the grader refused it)")
+    assert g.pending() == [f"!patched a protected class: {MODULE}.Probe.", "opened a code file: helper.py (r)",
+                           "opened a code file: helper2.py (w)", "started a process: os.system",
+                           "sent a signal: os.kill", "!opened the process's memory: /proc/\ufffd/mem"]
+
+
+@pytest.mark.parametrize("event,args,message", [
+    ("sys._current_frames", (), "sys._current_frames()"), ("ctypes.dlopen", ("libc.so.6",), "ctypes"),
+    ("code.__new__", (), "Building code objects"), ("compile", ("x = 1", "/real.py"), "Compiling code under a real file's name"),
+    ("sys.addaudithook", (), "sys.addaudithook"),
+])
+def test_the_learner_reads_what_was_refused(g: Guard, event: str, args: tuple, message: str) -> None:
+    with pytest.raises(PermissionError) as err:
+        g.fire(event, *args, caller=frame(STUDENT))
+    assert str(err.value) == f"{message} is not allowed while the notebook is graded (the grader refused it)"
+    g.state["in_test"] = True
+    with pytest.raises(PermissionError) as err:
+        g.fire("compile", "x = 1", "<string>", caller=frame(STUDENT))
+    assert str(err.value) == "exec/eval/compile is not allowed while the notebook is graded (the grader refused it)"
+
+
+def test_install_protects_the_modules_named_in_the_guard(t: types.SimpleNamespace) -> None:
+    import course.checks
+
+    t.modules = {"json": json, "course.checks": course.checks}
+    state = guard.new_state()
+    snapshots = guard.make_snapshots(t, state, guard.make_origin(t), None)
+    snapshots.protected_modules()
+    assert set(state["modules"]) == {"json", "course.checks"}
+    assert "_default_encoder" not in state["modules"]["json"][1] and "dumps" in state["modules"]["json"][1]
+    assert set(state["modules"]["course.checks"][1]) == set(vars(course.checks)), "the course's: every name"
+    assert any(label.startswith("course.checks.") for _cls, label, _snap in state["types"].values())
+    snapshots.type(int, "int")  # an immutable built-in type: nothing to protect
+    assert id(int) not in state["types"]
+
+
+def test_real_trace_functions_and_timers_are_removed_and_a_silenced_warning_shows_again(g: Guard) -> None:
+    runtime = guard.make_runtime_restorer(g.t, g.state, g.origin, g.pristine, None, None, g.note)
+    tracer = student_function("def tracer(*a):\n    return None\n", "tracer")
+    old_trace, old_profile = sys.gettrace(), sys.getprofile()
+    found: list = []
+    try:
+        sys.settrace(tracer)
+        sys.setprofile(tracer)
+        threading.settrace(tracer)
+        signal.setitimer(signal.ITIMER_REAL, 100)
+        runtime.restore(found)
+        after = (sys.gettrace(), sys.getprofile(), getattr(threading, "_trace_hook", None),
+                 signal.getitimer(signal.ITIMER_REAL))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        threading.settrace(None)
+        sys.settrace(old_trace)
+        sys.setprofile(old_profile)
+    assert after == (None, None, None, (0.0, 0.0))
+    assert sorted(found) == sorted(["left a trace function (sys.settrace)", "left a profile function (sys.setprofile)",
+                                    "left a thread trace/profile hook", "left a timer running (signal.setitimer/alarm)"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pristine = guard.capture_pristine(g.t, None, None)
+        runtime = guard.make_runtime_restorer(g.t, g.state, g.origin, pristine, None, None, g.note)
+        warnings.simplefilter("default")  # the notebook's: each warning once
+
+        def emit() -> None:
+            warnings.warn("careful", UserWarning, stacklevel=1)
+
+        emit()
+        runtime.restore([])
+        emit()
+    assert len(caught) == 2, "with the filters put back, the warning is shown again"
