@@ -1427,3 +1427,30 @@ def test_real_trace_functions_and_timers_are_removed_and_a_silenced_warning_show
         runtime.restore([])
         emit()
     assert len(caught) == 2, "with the filters put back, the warning is shown again"
+
+
+def test_only_the_notebooks_threads_and_imports_from_outside_the_roots_count(g: Guard) -> None:
+    release = threading.Event()
+    ns: dict = {"__name__": "__main__", "threading": threading}
+    exec(compile("class Worker(threading.Thread):\n    def run(self):\n        self.e.wait(5)\n",  # noqa: S102
+                 STUDENT, "exec"), ns)
+    lib_spin = threading.Thread(target=release.wait, args=(5,))  # a library's thread (Event.wait)
+    worker = ns["Worker"]()
+    worker.e = release
+    for name, path in (("builtin_like_unit", None), ("lib_module_unit", "/lib/python3/lib_module_unit.py")):
+        sys.modules[name] = mod = types.ModuleType(name)
+        if path:
+            mod.__file__ = path
+    try:
+        lib_spin.start()
+        worker.start()
+        g.runtime.restore([])
+        worker.name = "renamed"
+        g.runtime.restore([])
+    finally:
+        release.set()
+        worker.join()
+        lib_spin.join()
+        del sys.modules["builtin_like_unit"], sys.modules["lib_module_unit"]
+    assert len(g.state["untrusted"]) == 1 and "keeps running the notebook's code" in g.state["untrusted"][0]
+    assert g.pending() == [], "a module without a file, or under the roots, is not the working folder's"
