@@ -644,7 +644,7 @@ def make_runtime_restorer(t: types.SimpleNamespace, state: dict, origin: types.S
     callbacks and methods, torch's modes and defaults; mark tests untrusted after a
     background thread of the notebook's or a torch.library override; note imports from the
     working folder. ``rebase()``: accept what a locked cell set up (warning filters, torch's
-    default dtype and grad mode, modules it imported)."""
+    default dtype and grad mode); call it before ``restore``, which would undo them."""
     all, any, getattr, id, len, list, set, setattr, sorted, type, vars, zip = (
         t.all, t.any, t.getattr, t.id, t.len, t.list, t.set, t.setattr, t.sorted, t.type, t.vars, t.zip)
     callable, frozenset, Exception = t.callable, t.frozenset, t.Exception
@@ -783,7 +783,6 @@ def make_runtime_restorer(t: types.SimpleNamespace, state: dict, origin: types.S
         watch_imports()
 
     def rebase() -> None:
-        state["seen_modules"] |= set(modules)
         pristine["warnings"] = list(warnings.filters)
         if torch is not None:
             pristine["dtype"] = get_dtype()
@@ -925,9 +924,11 @@ def make_payload_handlers(t: types.SimpleNamespace, state: dict, *, restore: Any
                 continue
             if before.get(k, MISSING) is not v:
                 state["bindings"][k] = v
-        after: list = []
-        restore(after)  # a locked cell that runs the notebook's code may meet tampering too
+        # First accept what the cell set up (its imports, warning filters, torch's defaults), then
+        # restore: a locked cell that runs the notebook's code may meet tampering too.
         after_locked()
+        after: list = []
+        restore(after)
         answer(nonce, {"action": "locked", "restored": found + after, "ok": err is None})
         if err is not None:
             raise err

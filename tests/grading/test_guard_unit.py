@@ -12,6 +12,7 @@ import builtins
 import dis
 import gc
 import json
+import linecache
 import os
 import signal
 import sys
@@ -59,9 +60,16 @@ class Probe:
     def measure(self):
         return 1
 
+    def reset(self):
+        pass
+
+def fit(x, *, seed=None):
+    return seed
+
 check_close = _make()
 later_value = _lazy()
 limit = 3
+nothing = None
 '''
 
 
@@ -562,7 +570,7 @@ def test_a_locked_cell_runs_in_the_notebook_and_its_bindings_are_remembered(t: t
     cells.ns.update(_i1="x", keep=1)
     cells.tamper = ["changed torch.equal"]
     cells.handlers["locked"]("n1", "setup", "import math\nfactor = 2\ndef helper():\n    return factor\n_i2 = 'x'\nfactor * 21")
-    assert cells.calls == ["restore", "restore", "after_locked"]
+    assert cells.calls == ["restore", "after_locked", "restore"], "what the cell set up is accepted before restoring"
     assert set(cells.state["bindings"]) == {"math", "factor", "helper"}
     assert cells.ns["helper"]() == 2 and cells.shown == [42]
     assert cells.answers == [{"action": "locked", "restored": ["changed torch.equal"], "ok": True, "n": "n1"}]
@@ -755,3 +763,694 @@ def test_rebinding_builtins_and_the_guards_constants_changes_nothing(g: Guard) -
     assert results["frame"] == "refused" and results["code"] == "refused"
     assert results["payload"] is not None and results["payload"].startswith(protocol.PAYLOAD_PREFIX)
     assert results["restored"] is True and results["found"] == [f"rewrote {MODULE}.check_close.__code__"]
+
+
+# --- install time ---------------------------------------------------------------------------------------
+
+def test_the_key_fd_and_roots_are_taken_out_of_the_environment(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_bytes(KEY)
+    monkeypatch.setenv(protocol.KEY_FILE_ENV, str(key_file))
+    monkeypatch.setenv(protocol.FD_ENV, "7")
+    monkeypatch.setenv(protocol.ROOTS_ENV, os.pathsep.join(["/usr/lib/", "", "/course/"]))
+    assert guard.read_secret() == (KEY, 7, ("/usr/lib/", "/course/"))
+    assert not key_file.exists(), "the key's file is gone once read"
+    assert not {protocol.KEY_FILE_ENV, protocol.FD_ENV, protocol.ROOTS_ENV} & set(os.environ), "nor is it in reach"
+    # Without a pipe or roots: no descriptor, no trusted root.
+    key_file.write_bytes(KEY)
+    monkeypatch.setenv(protocol.KEY_FILE_ENV, str(key_file))
+    assert guard.read_secret() == (KEY, -1, ())
+    # Without a key (none given, or its file already gone) there is no guard.
+    assert guard.read_secret() is None
+    monkeypatch.setenv(protocol.KEY_FILE_ENV, str(key_file))
+    assert guard.read_secret() is None
+
+
+def test_where_the_course_and_the_kernels_cells_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ipykernel.compiler import get_tmp_directory
+
+    import course
+
+    assert guard.course_dir() == os.path.dirname(os.path.realpath(course.__file__)) + os.sep
+    assert guard.kernel_cell_dir() == get_tmp_directory() + os.sep
+    monkeypatch.setitem(sys.modules, "course", types.ModuleType("course"))  # a course without a file
+    assert guard.course_dir() is None
+    monkeypatch.setitem(sys.modules, "ipykernel.compiler", None)  # no ipykernel: a folder no cell is in
+    assert guard.kernel_cell_dir() == "/nonexistent-cell-dir/"
+
+
+def test_the_shell_is_ipythons_when_there_is_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython
+
+    shell = object()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert guard.ipython_shell() is shell
+    monkeypatch.setitem(sys.modules, "IPython", None)
+    assert guard.ipython_shell() is None
+
+
+def test_install_adds_one_hook_once_and_only_with_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    hooks: list = []
+    built: list = []
+    monkeypatch.setattr(guard, "_INSTALLED", False)
+    monkeypatch.setattr(sys, "addaudithook", hooks.append)
+    monkeypatch.setattr(guard, "read_secret", lambda: None)
+    assert guard.install() == "no key" and hooks == [] and guard._INSTALLED is False
+
+    def build(t: types.SimpleNamespace, shell: Any, key: bytes, fd: int) -> Any:
+        built.append((t, shell, key, fd))
+        return "the hook"
+
+    shell = object()
+    monkeypatch.setattr(guard, "read_secret", lambda: (KEY, 9, ("/roots/",)))
+    monkeypatch.setattr(guard, "build", build)
+    monkeypatch.setattr(guard, "ipython_shell", lambda: shell)
+    monkeypatch.setattr(guard, "kernel_cell_dir", lambda: CELLS)
+    monkeypatch.setattr(guard, "course_dir", lambda: COURSE)
+    monkeypatch.setattr(guard, "EAGER_IMPORTS", ("no_such_module_for_the_guard", "colorsys"))
+    monkeypatch.delitem(sys.modules, "colorsys", raising=False)
+    assert guard.install() == "ok" and hooks == ["the hook"]
+    assert "colorsys" in sys.modules, "what the tests rely on is imported (and protected) before any cell runs"
+    (t, got_shell, key, fd), = built
+    assert got_shell is shell and key == KEY and fd == 9
+    assert (t.cell_dir, t.roots, t.course_dir, t.here) == (CELLS, ("/roots/",), COURSE, os.getcwd() + os.sep)
+    assert guard.install() == "already installed" and len(hooks) == 1
+
+
+class FakeTorch(types.ModuleType):
+    """What the guard uses of torch: default dtype, grad mode and device, mode stacks, torch.library's
+    registrations, and three patchable classes."""
+
+    def __init__(self) -> None:
+        super().__init__("torch")
+        self.dtype, self.grad, self.device = "float32", True, "cpu"
+        self.function_modes, self.dispatch_modes = [], []
+        self._C = types.SimpleNamespace(
+            _len_torch_function_stack=lambda: len(self.function_modes), _pop_torch_function_stack=self.function_modes.pop,
+            _len_torch_dispatch_stack=lambda: len(self.dispatch_modes), _pop_torch_dispatch_stack=self.dispatch_modes.pop)
+        self.library = types.SimpleNamespace(_impls={"aten/add/CPU"})
+        self.Tensor = type("Tensor", (), {"add": lambda self, other: "sum", "__module__": "torch"})
+        self.nn = types.SimpleNamespace(Parameter=type("Parameter", (self.Tensor,), {}),
+                                        Module=type("Module", (), {"forward": lambda self: "out"}))
+
+    def get_default_dtype(self) -> str:
+        return self.dtype
+
+    def set_default_dtype(self, dtype: str) -> None:
+        self.dtype = dtype
+
+    def is_grad_enabled(self) -> bool:
+        return self.grad
+
+    def set_grad_enabled(self, mode: bool) -> None:
+        self.grad = mode
+
+    def get_default_device(self) -> str:
+        return self.device
+
+    def set_default_device(self, device: str) -> None:
+        self.device = device
+
+
+def fake_shell(**extra: Any) -> Any:
+    return types.SimpleNamespace(input_transformers_cleanup=[], input_transformers_post=[], ast_transformers=[],
+                                 events=types.SimpleNamespace(callbacks={}), user_ns={}, **extra)
+
+
+class Whole:
+    """The whole guard as install builds it (``guard.build``), around a scratch module, a fake torch
+    and a fake shell; requests go through the hook, answers come back on the pipe."""
+
+    def __init__(self, t: types.SimpleNamespace, pipe: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.module = types.ModuleType(MODULE)
+        exec(compile(COURSE_SOURCE, COURSE + "checks.py", "exec"), self.module.__dict__)  # noqa: S102
+        self.torch, self.shown, self.pipe = FakeTorch(), [], pipe
+        monkeypatch.setattr(sys, "displayhook", self.shown.append)  # what shows a locked cell's value
+        t.modules = {MODULE: self.module, "torch": self.torch, "__main__": sys.modules["__main__"]}
+        t.PROTECTED_MODULES = t.FULLY_PROTECTED = t.TYPE_MODULES = (MODULE,)
+        self.shell = fake_shell()
+        self.shell.user_ns.update(torch=self.torch, checks=self.module)
+        self.hook = guard.build(t, self.shell, KEY, pipe[1])
+
+    def send(self, nonce: str, action: str, source: str, key: bytes = KEY) -> None:
+        request = protocol.request(key, nonce, action, "cell", source)
+        self.hook("exec", (compile(request, "<ipython-input-1>", "exec"),))
+
+    def answers(self) -> list[dict]:
+        return read_answers(self.pipe[0])
+
+
+def test_build_wires_a_hook_that_runs_signed_cells_and_answers(t: types.SimpleNamespace, pipe: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    w = Whole(t, pipe, monkeypatch)
+    torch, shell, module = w.torch, w.shell, w.module
+    w.send("n1", "locked", "torch.set_default_dtype('float64')\nfactor = 2\nfactor * 21")
+    assert w.shown == [42] and shell.user_ns["factor"] == 2
+    shell.user_ns["factor"] = 3  # the notebook rebinds it
+    w.send("n2", "test", "assert factor == 2, factor\nassert torch.get_default_dtype() == 'float64'\n"
+                         "torch.set_grad_enabled(False)")
+    assert torch.grad is True, "the test's changes to torch's settings are undone"
+    with pytest.raises(Exception, match="changed torch.Tensor.add"):
+        w.send("n3", "test", "torch.Tensor.add = lambda self, other: 'patched'")
+    assert torch.Tensor.add(None, None) == "sum"
+    w.send("n3", "test", "x = 1")  # replayed
+    w.send("n4", "test", "x = 1", key=b"x" * 32)  # forged
+    checks = module.check_close
+    checks.__defaults__ = (1e9,)
+    w.send("n5", "check", "")
+    with pytest.raises(PermissionError, match="addaudithook"):
+        w.hook("sys.addaudithook", ())
+    locked, test, tampered, check = w.answers()
+    assert locked == {"action": "locked", "restored": [], "ok": True, "n": "n1", "events": []}
+    assert test == {"action": "test", "restored": [], "violations": [], "ok": True, "error": None, "n": "n2",
+                    "events": []}
+    assert tampered["ok"] is False and tampered["violations"] == [
+        "during the test the notebook's code changed torch.Tensor.add"]
+    assert check["action"] == "check" and check["restored"] == [f"rewrote {MODULE}.check_close.__defaults__"]
+    assert check["events"] == ["replayed a grader request: n3", "forged a grader request: bad signature"]
+    assert checks.__defaults__ == (1e-5,)
+
+
+def test_a_failing_cell_shows_the_learner_its_own_line_not_the_graders_frames(
+        t: types.SimpleNamespace, pipe: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """IPython's tracebacks leave out every frame whose ``__tracebackhide__`` is true (ultratb), so
+    the feedback shows the failing line of the cell, not the guard's frames."""
+    w = Whole(t, pipe, monkeypatch)
+    for action, source in (("locked", "x = 1\n1 / 0"), ("test", "assert x == 2, 'x should be 2'")):
+        with pytest.raises(Exception) as err:
+            w.send(action, action, source)
+        frames, tb = [], err.value.__traceback__.tb_next.tb_next  # past this test and send()
+        while tb is not None:
+            frames.append((tb.tb_frame.f_code.co_name, bool(tb.tb_frame.f_locals.get("__tracebackhide__"))))
+            tb = tb.tb_next
+        # (the handler's frame shows twice: it answers the grader, then raises the cell's error again)
+        assert frames[-1] == ("<module>", False), frames
+        assert set(frames[:-1]) == {("hook", True), ("handle_payload", True), (f"do_{action}", True),
+                                    ("run_source", True)}, frames
+
+
+def test_torchs_modes_and_defaults_are_put_back_and_a_locked_cells_accepted(t: types.SimpleNamespace, pipe: Any) -> None:
+    torch, filters = FakeTorch(), list(warnings.filters)
+    state, notes = guard.new_state(), []
+    state["seen_modules"] = set(sys.modules)
+    origin = guard.make_origin(t)
+    pristine = guard.capture_pristine(t, None, torch)
+    runtime = guard.make_runtime_restorer(t, state, origin, pristine, None, torch,
+                                          lambda kind, detail, critical=False: notes.append(kind))
+    try:
+        torch.function_modes += ["mode1", "mode2"]
+        torch.dispatch_modes.append("mode")
+        torch.dtype, torch.grad, torch.device = "float64", False, "cuda"
+        torch.library._impls |= {"aten/mm/CPU", "aten/sub/CUDA", "aten/add/Meta", "aten/add/FakeTensor", "mylib/op/CPU"}
+        found: list = []
+        runtime.restore(found)
+        assert (torch.function_modes, torch.dispatch_modes) == ([], [])
+        assert (torch.dtype, torch.grad, torch.device) == ("float32", True, "cpu")
+        assert found == ["left a torch function mode active (TorchFunctionMode)"] * 2 + [
+            "left a torch dispatch mode active (TorchDispatchMode)"]
+        assert state["untrusted"] == ["overrode PyTorch operators with torch.library: aten/mm/CPU, aten/sub/CUDA"]
+        runtime.restore(found)
+        assert len(found) == 3 and len(state["untrusted"]) == 1, "reported once"
+        torch.library._impls |= {f"aten/op{i:03}/CPU" for i in range(100)}
+        runtime.restore(found)
+        assert state["untrusted"][1] == ("overrode PyTorch operators with torch.library: "
+                                         + ", ".join(["aten/mm/CPU"] + [f"aten/op{i:03}/CPU" for i in range(100)])[:200])
+        # A locked cell's settings are accepted (rebase), and then kept by restoring.
+        torch.dtype, torch.grad = "float64", False
+        warnings.simplefilter("ignore")
+        mine = list(warnings.filters)
+        runtime.rebase()
+        runtime.restore(found)
+        assert (torch.dtype, torch.grad) == ("float64", False) and warnings.filters == mine
+        torch.dtype, torch.grad = "float16", True
+        warnings.resetwarnings()
+        runtime.restore(found)
+        assert (torch.dtype, torch.grad) == ("float64", False) and warnings.filters == mine
+    finally:
+        warnings.filters[:] = filters
+    assert notes == []
+
+
+def test_what_a_test_sees_and_leaves_behind(t: types.SimpleNamespace) -> None:
+    cells = Cells(t)
+    cells.handlers["locked"]("n0", "setup", "model = None\ndef check(x):\n    return x\ndef fit(x):\n    return x")
+    assert set(cells.state["bindings"]) == {"model", "check", "fit"}, "a name bound to None is the instructor's too"
+    del cells.ns["model"]
+    cells.handlers["test"]("n1", "test_a", "assert model is None\nresult = None")
+    assert cells.answers[-1]["restored"] == [], "the notebook redefined nothing"
+    assert "result" in cells.ns and cells.ns["result"] is None, "what the test binds is the learner's"
+    cells.ns["check"] = cells.ns["fit"] = lambda x: x
+    cells.handlers["test"]("n2", "test_b", "x = 1\n# BEGIN HIDDEN TESTS\nsecret = 2\n# END HIDDEN TESTS")
+    assert cells.answers[-1]["restored"] == ["redefined check, fit (the test used the original)"]
+    cells.handlers["test"]("n3", "test_c", "assert secret == 2")
+    assert "secret" not in cells.ns, "a hidden name never reaches the learner's namespace"
+    assert [a["action"] for a in cells.answers] == ["locked", "test", "test", "test"]
+
+
+def test_a_test_is_judged_by_what_happened_during_it_only(t: types.SimpleNamespace) -> None:
+    cells = Cells(t)
+    for i in range(4):
+        cells.ns[f"probe{i}"] = lambda i=i: cells.state["during"].append(f"used ctypes: {i}")
+    with pytest.raises(Exception) as err:
+        cells.handlers["test"]("n1", "test_a", "probe0(); probe1(); probe2(); probe3()")
+    assert str(err.value) == ("The grader does not count this test: used ctypes: 0; used ctypes: 1; used ctypes: 2. "
+                              "A solution may not change PyTorch or the course's helpers, nor look into the tests.")
+    cells.handlers["test"]("n2", "test_b", "x = 1")
+    assert cells.answers[-1]["ok"] is True and cells.answers[-1]["violations"] == [], "the last test's events are gone"
+    with pytest.raises(ValueError):
+        cells.handlers["test"]("n3", "test_c", "raise ValueError('x' * 500)")
+    assert cells.answers[-1]["error"] == ("ValueError: " + "x" * 500)[:300]
+
+
+def test_cells_are_run_as_ipython_runs_them(t: types.SimpleNamespace) -> None:
+    run_source = guard.make_runner(t)
+    magics: list = []
+    ns = {"get_ipython": lambda: types.SimpleNamespace(run_line_magic=lambda *a: magics.append(a))}
+    assert run_source("%matplotlib inline\nx = 2\nx * 3", LOCKED, ns) == 6 and magics == [("matplotlib", "inline")]
+    assert linecache.getline(LOCKED, 2) == "x = 2\n", "a locked cell's lines show in its tracebacks"
+    with pytest.raises(SyntaxError) as err:
+        run_source("y = (", LOCKED, ns)
+    assert err.value.filename == LOCKED
+    del linecache.cache[LOCKED]
+
+
+# --- whose code is this --------------------------------------------------------------------------------
+
+def test_whose_file_is_this(t: types.SimpleNamespace) -> None:
+    is_student_file = guard.make_origin(t).file
+    for theirs in (STUDENT, "<ipython-input-3-0f1e2d>", "<string>", "<stdin>"):
+        assert is_student_file(theirs), theirs
+    for ours in (TEST, LOCKED, "<frozen importlib._bootstrap>", LIBRARY, HERE + "helper.py"):
+        assert not is_student_file(ours), ours
+
+
+def test_whose_object_is_this(t: types.SimpleNamespace) -> None:
+    obj = guard.make_origin(t).obj
+    ns: dict = {"__name__": "__main__"}
+    exec(compile("class Plain:\n    def run(self):\n        pass\n"  # noqa: S102
+                 "class Cls:\n    @classmethod\n    def make(cls):\n        pass\n"
+                 "def f():\n    pass\n", STUDENT, "exec"), ns)
+    exec(compile("class Lib:\n    def run(self):\n        pass\n", LIBRARY, "exec"), ns)  # noqa: S102
+    plain, cls, lib = ns["Plain"], ns["Cls"], ns["Lib"]
+    for theirs in (ns["f"], plain, plain(), plain().run, cls, cls(), vars(cls)["make"], staticmethod(ns["f"])):
+        assert obj(theirs), theirs
+    elsewhere = type("Elsewhere", (), {"run": ns["f"], "__module__": "somewhere"})  # not defined in the notebook
+    for ours in (lib, lib(), lib().run, json.dumps, len, 3, elsewhere, elsewhere()):
+        assert not obj(ours), ours
+
+
+def chain(*filenames: str) -> Any:
+    """Frames, the first the innermost (the caller), each called by the next."""
+    out = None
+    for filename in reversed(filenames):
+        out = frame(filename, back=out)
+    return out
+
+
+def test_the_search_for_the_notebook_on_the_stack_is_bounded(t: types.SimpleNamespace) -> None:
+    origin = guard.make_origin(t)
+    assert origin.on_stack(chain(*[LIBRARY] * 399, STUDENT))
+    assert not origin.on_stack(chain(*[LIBRARY] * 400, STUDENT)), "400 frames are looked at, no more"
+    assert not origin.on_stack(chain(LIBRARY, LOCKED, STUDENT)) and not origin.on_stack(None)
+    ctypes_file = "/lib/python3/ctypes/__init__.py"
+    in_ctypes = lambda name: "/ctypes/" in name  # noqa: E731
+    assert origin.asked(chain(*[ctypes_file] * 20, STUDENT), in_ctypes)
+    assert not origin.asked(chain(*[ctypes_file] * 21, STUDENT), in_ctypes), "a library 20 frames deep, no more"
+    assert not origin.asked(chain(ctypes_file, LIBRARY, STUDENT), in_ctypes)
+    assert not origin.asked(chain(ctypes_file), in_ctypes)
+
+
+def test_a_deleted_name_or_keyword_default_that_was_none_is_put_back(g: Guard) -> None:
+    del g.module.nothing
+    del g.module.fit.__kwdefaults__["seed"]  # in place: no audit event at all
+    found: list = []
+    g.restore_objects(found)
+    assert g.module.nothing is None and g.module.fit.__kwdefaults__ == {"seed": None}
+    assert sorted(found) == [f"changed {MODULE}.nothing", f"rewrote {MODULE}.fit.__kwdefaults__"]
+
+
+def wrap(fn: Any, depth: int) -> Any:
+    """A library's wrapper ``depth`` levels of ``__wrapped__`` around ``fn`` (as functools.wraps leaves)."""
+    for _ in range(depth):
+        inner = fn
+
+        def fn(*a: Any, _inner: Any = inner, **k: Any) -> Any:
+            return _inner(*a, **k)
+
+        fn.__wrapped__ = inner
+    return fn
+
+
+def test_a_librarys_wrappers_up_to_six_deep_are_accepted_in_modules_and_classes(g: Guard) -> None:
+    probe = g.module.Probe
+    g.module.check_close = wrap(g.module.check_close, 6)
+    probe.measure = wrap(probe.measure, 6)
+    g.module.limit = 4  # after the wrappers in the module's and the class's order: still looked at
+    probe.reset = lambda self: None
+    found: list = []
+    g.restore_objects(found)
+    assert sorted(found) == [f"changed {MODULE}.Probe.reset", f"changed {MODULE}.limit"]
+    g.restore_objects(found)
+    assert len(found) == 2, "an accepted wrapper is the new original"
+    original = g.module._fail
+    g.module._fail = wrap(original, 7)
+    g.restore_objects(found)
+    assert found[-1] == f"changed {MODULE}._fail" and g.module._fail is original
+
+
+def test_snapshots_of_a_library_module_take_its_public_behaviour(g: Guard) -> None:
+    lib = types.ModuleType("fakelib_guard_unit")
+    exec(compile("import json\ndef public(): pass\ndef _private(): pass\ndata = 3\n"  # noqa: S102
+                 "class Public:\n    pass\nclass _Private:\n    pass\n", LIBRARY, "exec"), lib.__dict__)
+    g.t.modules = {"fakelib_guard_unit": lib}
+    g.t.FULLY_PROTECTED, g.t.TYPE_MODULES, g.t.PROTECTED_MODULES = (), ("fakelib_guard_unit",), ("fakelib_guard_unit",)
+    state = guard.new_state()
+    snapshots = guard.make_snapshots(g.t, state, g.origin, None)
+    snapshots.protected_modules()
+    assert set(state["modules"]["fakelib_guard_unit"][1]) == {"json", "public", "Public"}
+    assert {v[1] for v in state["types"].values()} == {"fakelib_guard_unit.Public"}
+    # A library's closures are its own business: only the course's functions keep tools there.
+    assert all(v[6] is None for v in state["functions"].values())
+
+
+def test_at_most_max_functions_are_recorded(g: Guard) -> None:
+    g.t.MAX_FUNCTIONS = 2
+    state = guard.new_state()
+    snapshots = guard.make_snapshots(g.t, state, g.origin, None)
+    snapshots.protected_modules()
+    assert len(state["functions"]) == 2
+
+
+def test_a_class_the_course_captures_and_its_methods_are_protected(g: Guard) -> None:
+    ns: dict = {"__name__": "course.probes_unit", "json": json}
+    exec(compile("class Meter:\n    def read(self):\n        return 1\n"  # noqa: S102
+                 "    @classmethod\n    def make(cls):\n        return cls()\n"
+                 "    size = property(lambda self: 1)\n"
+                 "    class Config:\n        pass\n"
+                 "def _make():\n    meter = Meter\n    other = json.JSONDecoder\n"
+                 "    def probe():\n        return meter.make().read(), other\n    return probe\n"
+                 "probe = _make()\n", COURSE + "probes.py", "exec"), ns)
+    meter, make = ns["Meter"], vars(ns["Meter"])["make"].__func__
+    g.snapshots.function(ns["probe"], "probe")
+    labels = {v[1] for v in g.state["types"].values()}
+    assert "probe (its captured class meter)" in labels and not any("other" in label for label in labels)
+    make.__code__ = (lambda cls: None).__code__
+    meter.size = property(lambda self: 2)
+    meter.Config = type("Config", (), {})
+    meter.settings = types.SimpleNamespace()  # data, not behaviour
+    found: list = []
+    g.restore_objects(found)
+    label = "probe (its captured class meter)"
+    assert sorted(found) == sorted([f"rewrote {label}.make.__code__", f"changed {label}.size",
+                                    f"changed {label}.Config"])
+    assert ns["probe"]()[0] == 1 and meter().size == 1
+
+
+def test_an_event_is_cut_at_300_characters_and_counted_once_against_a_test(g: Guard) -> None:
+    g.note("opened a code file", "x" * 400)
+    assert g.pending() == [("opened a code file: " + "x" * 400)[:300]]
+    g.state["in_test"] = True
+    g.note("used ctypes", "y", critical=True)
+    g.note("used ctypes", "y", critical=True)
+    assert g.state["during"] == ["used ctypes: y"]
+
+
+def test_an_answer_is_written_whole_and_a_closed_pipe_is_silence(g: Guard, pipe: Any) -> None:
+    chunks: list = []
+
+    def write(fd: int, data: Any) -> int:  # a pipe that takes 10 bytes at a time
+        chunks.append(bytes(data[:10]))
+        return len(chunks[-1])
+
+    g.t.write = write
+    note, answer = guard.make_reporter(g.t, g.state, protocol.channel(KEY)[0], pipe[1])
+    answer("n1", {"action": "check"})
+    mac, body = b"".join(chunks).decode().rstrip("\n").split(" ", 1)
+    assert json.loads(body)["n"] == "n1" and mac == protocol.channel(KEY)[0](body)
+    r, w = os.pipe()
+    os.close(r)
+    os.close(w)
+    _note, answer = guard.make_reporter(guard.capture(CELLS, ROOTS, COURSE, HERE), g.state,
+                                        protocol.channel(KEY)[0], w)
+    answer("n2", {"action": "check"})  # no exception: the grader notices the missing answer
+
+
+def test_install_snapshots_ipythons_kernels_and_torchs_classes_with_the_hook_kept_out(t: types.SimpleNamespace) -> None:
+    state = guard.new_state()
+    seen_busy: list = []
+
+    class Modules(dict):
+        def get(self, name: str, default: Any = None) -> Any:
+            seen_busy.append(state["busy"])
+            return super().get(name, default)
+
+    torch = FakeTorch()
+    t.modules = Modules(torch=torch)
+    t.PROTECTED_MODULES = ()
+    base = type("InteractiveShell", (), {"run_cell": lambda self: None})
+    kernel = type("IPythonKernel", (type("Kernel", (), {}),), {})()
+    shell = type("ZMQInteractiveShell", (base,), {})()
+    shell.kernel = kernel
+    snapshots = guard.make_snapshots(t, state, guard.make_origin(t), shell)
+    snapshots.all()
+    assert seen_busy and all(seen_busy) and state["busy"] is False
+    assert sorted(v[1] for v in state["types"].values()) == [
+        "IPython InteractiveShell", "IPython ZMQInteractiveShell", "ipykernel IPythonKernel", "ipykernel Kernel",
+        "torch.Tensor", "torch.nn.Module", "torch.nn.Parameter"]
+
+
+def test_a_thread_running_at_install_is_not_the_notebooks_doing(g: Guard) -> None:
+    release = threading.Event()
+    thread = threading.Thread(target=student_function("def spin(e):\n    e.wait(5)\n", "spin"), args=(release,))
+    thread.start()
+    try:
+        pristine = guard.capture_pristine(g.t, None, None)
+        runtime = guard.make_runtime_restorer(g.t, g.state, g.origin, pristine, None, None, g.note)
+        runtime.restore([])
+    finally:
+        release.set()
+        thread.join()
+    assert g.state["untrusted"] == []
+
+
+def test_an_older_torch_without_modes_device_or_library_is_still_put_back(t: types.SimpleNamespace) -> None:
+    torch = types.SimpleNamespace(_C=types.SimpleNamespace(), dtype="float32", grad=True)
+    for name in ("get_default_dtype", "set_default_dtype", "is_grad_enabled", "set_grad_enabled"):
+        setattr(torch, name, getattr(FakeTorch, name).__get__(torch))
+    state = guard.new_state()
+    state["seen_modules"] = set(sys.modules)
+    pristine = guard.capture_pristine(t, None, torch)
+    runtime = guard.make_runtime_restorer(t, state, guard.make_origin(t), pristine, None, torch, lambda *a, **k: None)
+    torch.dtype, torch.grad = "float16", False
+    found: list = []
+    runtime.restore(found)
+    assert (torch.dtype, torch.grad, found, state["untrusted"]) == ("float32", True, [], [])
+
+
+def test_sys_hooks_import_hooks_and_tracing_are_put_back(g: Guard) -> None:
+    traced: list = []
+    hook = student_function("def hook(*a):\n    pass\n", "hook")
+    library_finder, first = object(), sys.meta_path[0]
+    saved = (sys.stdout, sys.stderr, sys.breakpointhook, list(sys.meta_path), list(sys.path), list(sys.path_hooks))
+    trace = profile = hook
+    g.t.gettrace, g.t.settrace = lambda: trace, traced.append
+    g.t.getprofile, g.t.setprofile = lambda: profile, traced.append
+    g.t.threading = types.SimpleNamespace(_trace_hook=None, _profile_hook=hook)
+    g.t.threading_settrace, g.t.threading_setprofile = traced.append, traced.append
+    runtime = guard.make_runtime_restorer(g.t, g.state, g.origin, g.pristine, None, None, g.note)
+    found: list = []
+    try:
+        sys.stdout, sys.stderr, sys.breakpointhook = hook, hook, hook
+        sys.meta_path.insert(0, hook)
+        sys.meta_path.append(library_finder)  # a library's finder: kept, and part of the pristine list from now on
+        sys.path_hooks.remove(sys.path_hooks[0])  # a pristine hook taken away: put back
+        sys.path.insert(0, "/elsewhere")
+        runtime.restore(found)
+        restored = (sys.stdout, sys.stderr, sys.breakpointhook, list(sys.meta_path), list(sys.path), list(sys.path_hooks))
+    finally:
+        sys.stdout, sys.stderr, sys.breakpointhook = saved[:3]
+        sys.meta_path[:], sys.path[:], sys.path_hooks[:] = saved[3:]
+    assert restored == saved[:3] + (saved[3] + [library_finder], saved[4], saved[5])
+    assert sorted(found) == sorted(["replaced sys.stdout", "replaced sys.stderr", "replaced sys.breakpointhook",
+                                    "changed sys.meta_path (import hooks)", "changed sys.path_hooks (import hooks)",
+                                    "left a trace function (sys.settrace)", "left a profile function (sys.setprofile)",
+                                    "left a thread trace/profile hook"])
+    assert traced == [None] * 4
+    # A library that reorders or adds a finder is not the notebook: nothing to report.
+    trace = profile = None
+    g.t.threading._profile_hook = None
+    again: list = []
+    try:
+        sys.meta_path[:] = [library_finder] + [f for f in sys.meta_path if f is not library_finder]
+        runtime.restore(again)
+    finally:
+        sys.meta_path[:] = saved[3]
+    assert again == [] and first is saved[3][0]
+
+
+def test_signals_timers_and_warning_filters_are_put_back_from_the_main_thread_only(g: Guard) -> None:
+    timers: dict = {}
+    g.t.getitimer = lambda which: timers.get(which, (0.0, 0.0))
+    g.t.setitimer = lambda which, seconds: timers.__setitem__(which, (float(seconds), 0.0))
+    runtime = guard.make_runtime_restorer(g.t, g.state, g.origin, g.pristine, None, None, g.note)
+    handler, filters = signal.getsignal(signal.SIGUSR2), list(warnings.filters)
+    mine = student_function("def on_signal(*a):\n    pass\n", "on_signal")
+    found: list = []
+    try:
+        signal.signal(signal.SIGUSR2, mine)
+        warnings.simplefilter("error")
+        timers[signal.ITIMER_REAL] = (5.0, 0.0)
+        in_thread: list = []
+        worker = threading.Thread(target=runtime.restore, args=(in_thread,))
+        worker.start()
+        worker.join()
+        assert signal.getsignal(signal.SIGUSR2) is mine and in_thread == [], "signals belong to the main thread"
+        runtime.restore(found)
+        after = (signal.getsignal(signal.SIGUSR2), list(warnings.filters), timers[signal.ITIMER_REAL])
+    finally:
+        signal.signal(signal.SIGUSR2, handler)
+        warnings.filters[:] = filters
+    assert after == (handler, filters, (0.0, 0.0))
+    assert found == [f"changed the handler of signal {signal.SIGUSR2}", "left a timer running (signal.setitimer/alarm)"]
+
+
+def test_ipythons_own_changes_are_kept_and_what_a_library_removed_is_put_back(t: types.SimpleNamespace, pipe: Any) -> None:
+    first, second = (lambda lines: lines), (lambda lines: lines)
+    shell = fake_shell()
+    shell.input_transformers_post[:] = [first, second]
+    built = Guard(t, pipe[1], shell=shell)
+    try:
+        shell.input_transformers_post.remove(first)
+        shell.ast_transformers.append(second)  # a library's: kept
+        shell.custom_exceptions = ()  # a new attribute that is no method: kept
+        found: list = []
+        built.runtime.restore(found)
+    finally:
+        built.close()
+    assert shell.input_transformers_post == [second, first] and shell.ast_transformers == [second]
+    assert found == ["changed IPython's input_transformers_post"] and shell.custom_exceptions == ()
+
+
+def test_the_learner_reads_why_looking_at_frames_was_refused(g: Guard) -> None:
+    with pytest.raises(PermissionError) as outside:
+        g.fire("sys._getframe", 1, caller=frame(STUDENT))
+    g.state["in_test"] = True
+    with pytest.raises(PermissionError) as inside:
+        g.fire("object.__getattr__", object(), "tb_frame", caller=frame(STUDENT))
+    assert str(outside.value) == ("Looking at stack frames is not allowed while the notebook is graded "
+                                  "(the grader refused it)")
+    assert str(inside.value) == ("Looking at stack frames during a test is not allowed while the notebook is graded "
+                                 "(the grader refused it)")
+    assert g.fire("exec", caller=frame(STUDENT)) is None, "an exec event without a code object is nothing to judge"
+
+
+def test_events_a_notebook_raises_itself_with_odd_arguments_are_judged_without_crashing(g: Guard) -> None:
+    for event in ("exec", "open", "compile", "object.__setattr__", "object.__getattr__"):
+        g.fire(event, caller=frame(STUDENT))  # sys.audit(event) with no arguments
+    g.fire("object.__setattr__", g.module.Probe, caller=frame(STUDENT))
+    g.fire("open", "helper.py", caller=frame(STUDENT))
+    g.fire("open", "helper2.py", "w", caller=frame(STUDENT))
+    g.fire("open", "/home/learner/mem", "r", 0, caller=frame(STUDENT))
+    g.fire("open", "/proc/self/maps", "r", 0, caller=frame(STUDENT))
+    g.fire("os.system", caller=frame(STUDENT))
+    g.fire("os.kill", caller=frame(STUDENT))
+    with pytest.raises(PermissionError) as err:
+        g.fire("open", b"/proc/\xff/mem", "rb", 0, caller=frame(STUDENT))
+    assert str(err.value) == ("Opening /proc/\ufffd/mem is not allowed while the notebook is graded "
+                              "(the grader refused it)")
+    assert g.pending() == [f"!patched a protected class: {MODULE}.Probe.", "opened a code file: helper.py (r)",
+                           "opened a code file: helper2.py (w)", "started a process: os.system",
+                           "sent a signal: os.kill", "!opened the process's memory: /proc/\ufffd/mem"]
+
+
+@pytest.mark.parametrize("event,args,message", [
+    ("sys._current_frames", (), "sys._current_frames()"), ("ctypes.dlopen", ("libc.so.6",), "ctypes"),
+    ("code.__new__", (), "Building code objects"), ("compile", ("x = 1", "/real.py"), "Compiling code under a real file's name"),
+    ("sys.addaudithook", (), "sys.addaudithook"),
+])
+def test_the_learner_reads_what_was_refused(g: Guard, event: str, args: tuple, message: str) -> None:
+    with pytest.raises(PermissionError) as err:
+        g.fire(event, *args, caller=frame(STUDENT))
+    assert str(err.value) == f"{message} is not allowed while the notebook is graded (the grader refused it)"
+    g.state["in_test"] = True
+    with pytest.raises(PermissionError) as err:
+        g.fire("compile", "x = 1", "<string>", caller=frame(STUDENT))
+    assert str(err.value) == "exec/eval/compile is not allowed while the notebook is graded (the grader refused it)"
+
+
+def test_install_protects_the_modules_named_in_the_guard(t: types.SimpleNamespace) -> None:
+    import course.checks
+
+    t.modules = {"json": json, "course.checks": course.checks}
+    state = guard.new_state()
+    snapshots = guard.make_snapshots(t, state, guard.make_origin(t), None)
+    snapshots.protected_modules()
+    assert set(state["modules"]) == {"json", "course.checks"}
+    assert "_default_encoder" not in state["modules"]["json"][1] and "dumps" in state["modules"]["json"][1]
+    assert set(state["modules"]["course.checks"][1]) == set(vars(course.checks)), "the course's: every name"
+    assert any(label.startswith("course.checks.") for _cls, label, _snap in state["types"].values())
+    snapshots.type(int, "int")  # an immutable built-in type: nothing to protect
+    assert id(int) not in state["types"]
+
+
+def test_real_trace_functions_and_timers_are_removed_and_a_silenced_warning_shows_again(g: Guard) -> None:
+    runtime = guard.make_runtime_restorer(g.t, g.state, g.origin, g.pristine, None, None, g.note)
+    tracer = student_function("def tracer(*a):\n    return None\n", "tracer")
+    old_trace, old_profile = sys.gettrace(), sys.getprofile()
+    found: list = []
+    try:
+        sys.settrace(tracer)
+        sys.setprofile(tracer)
+        threading.settrace(tracer)
+        signal.setitimer(signal.ITIMER_REAL, 100)
+        runtime.restore(found)
+        after = (sys.gettrace(), sys.getprofile(), getattr(threading, "_trace_hook", None),
+                 signal.getitimer(signal.ITIMER_REAL))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        threading.settrace(None)
+        sys.settrace(old_trace)
+        sys.setprofile(old_profile)
+    assert after == (None, None, None, (0.0, 0.0))
+    assert sorted(found) == sorted(["left a trace function (sys.settrace)", "left a profile function (sys.setprofile)",
+                                    "left a thread trace/profile hook", "left a timer running (signal.setitimer/alarm)"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pristine = guard.capture_pristine(g.t, None, None)
+        runtime = guard.make_runtime_restorer(g.t, g.state, g.origin, pristine, None, None, g.note)
+        warnings.simplefilter("default")  # the notebook's: each warning once
+
+        def emit() -> None:
+            warnings.warn("careful", UserWarning, stacklevel=1)
+
+        emit()
+        runtime.restore([])
+        emit()
+    assert len(caught) == 2, "with the filters put back, the warning is shown again"
+
+
+def test_only_the_notebooks_threads_and_imports_from_outside_the_roots_count(g: Guard) -> None:
+    release = threading.Event()
+    ns: dict = {"__name__": "__main__", "threading": threading}
+    exec(compile("class Worker(threading.Thread):\n    def run(self):\n        self.e.wait(5)\n",  # noqa: S102
+                 STUDENT, "exec"), ns)
+    lib_spin = threading.Thread(target=release.wait, args=(5,))  # a library's thread (Event.wait)
+    worker = ns["Worker"]()
+    worker.e = release
+    for name, path in (("builtin_like_unit", None), ("lib_module_unit", "/lib/python3/lib_module_unit.py")):
+        sys.modules[name] = mod = types.ModuleType(name)
+        if path:
+            mod.__file__ = path
+    try:
+        lib_spin.start()
+        worker.start()
+        g.runtime.restore([])
+        worker.name = "renamed"
+        g.runtime.restore([])
+    finally:
+        release.set()
+        worker.join()
+        lib_spin.join()
+        del sys.modules["builtin_like_unit"], sys.modules["lib_module_unit"]
+    assert len(g.state["untrusted"]) == 1 and "keeps running the notebook's code" in g.state["untrusted"][0]
+    assert g.pending() == [], "a module without a file, or under the roots, is not the working folder's"
