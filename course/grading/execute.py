@@ -91,12 +91,12 @@ class GradingExecute(Execute):
         self.reset_execution_trackers()
         self.store_widget_state = False
         info = resources.get("nbgrader", {})
-        folder = resources.get("metadata", {}).get("path")
-        if not folder:  # never the current folder: the scratch folder is cleared of code before and after
+        meta = resources.get("metadata", {})
+        if not meta.get("path"):  # never the current folder: the scratch folder is cleared of code before and after
             raise GraderFailure("the grader was not told which folder the notebook is graded in "
                                 "(resources['metadata']['path']): it grades only in nbgrader's autograded/ folders")
-        self._scratch = os.path.abspath(folder)
-        nb_name = info.get("notebook") or resources.get("metadata", {}).get("name") or "notebook"
+        self._scratch = os.path.abspath(meta["path"])
+        nb_name = info.get("notebook") or meta.get("name") or "notebook"
         self._findings = results.Findings(nb_name, self._scratch)
         try:
             self._require_recorder()

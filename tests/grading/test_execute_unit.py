@@ -409,9 +409,11 @@ def test_without_its_folder_the_grader_refuses_and_leaves_the_current_folder_alo
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "course").mkdir()
     (tmp_path / "helper.py").write_text("x = 1\n")
-    for resources in (None, {"metadata": {}}, {"metadata": {"path": ""}}):
-        with pytest.raises(GraderFailure, match="which folder the notebook is graded in"):
+    for resources in (None, {"nbgrader": {"student": "s1"}}, {"metadata": {}}, {"metadata": {"path": ""}}):
+        with pytest.raises(GraderFailure) as failure:
             grade(tmp_path, monkeypatch, [_code("x = 1")], resources=resources)
+        assert failure.value.reason == ("the grader was not told which folder the notebook is graded in "
+                                        "(resources['metadata']['path']): it grades only in nbgrader's autograded/ folders")
     assert (tmp_path / "course").is_dir() and (tmp_path / "helper.py").is_file()
 
 
