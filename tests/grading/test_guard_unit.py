@@ -1527,7 +1527,7 @@ def test_without_ipython_the_cells_run_in_main(t: types.SimpleNamespace, pipe: A
 
 def test_while_the_guard_restores_its_own_events_are_not_judged(t: types.SimpleNamespace) -> None:
     state, judged = guard.new_state(), []
-    hook = guard.make_hook(t, state, {"open": lambda event, args, caller: judged.append(args[0])}, print)
+    hook = guard.make_hook(t, state, {"open": lambda event, args, caller: judged.append(args[0])}, judged.append)
 
     def restore_objects(found: list) -> None:
         hook("open", ("restoring objects",))  # e.g. type.__setattr__ on a protected class
