@@ -11,6 +11,7 @@ import ast
 import builtins
 import dis
 import gc
+import io
 import json
 import linecache
 import os
@@ -326,16 +327,18 @@ def test_opening_memory_is_refused_and_code_files_noted(g: Guard) -> None:
                            "!tried to open a code file outside its folder: /srv/source/a.ipynb"]
 
 
-@pytest.mark.parametrize("event,kind", [
-    ("os.system", "started a process"), ("subprocess.Popen", "started a process"), ("os.exec", "started a process"),
-    ("os.posix_spawn", "started a process"), ("os.fork", "started a process"), ("os.forkpty", "started a process"),
-    ("os.kill", "sent a signal"), ("os.killpg", "sent a signal"), ("signal.pthread_kill", "sent a signal"),
-    ("function.__new__", "built a function by hand"),
+@pytest.mark.parametrize("event,noted", [
+    ("os.system", "started a process: os.system"), ("subprocess.Popen", "started a process: subprocess.Popen"),
+    ("os.exec", "started a process: os.exec"), ("os.posix_spawn", "started a process: os.posix_spawn"),
+    ("os.fork", "started a process: os.fork"), ("os.forkpty", "started a process: os.forkpty"),
+    ("os.kill", "sent a signal: os.kill"), ("os.killpg", "sent a signal: os.killpg"),
+    ("signal.pthread_kill", "sent a signal: signal.pthread_kill"),
+    ("function.__new__", "built a function by hand: types.FunctionType"),
 ])
-def test_processes_signals_and_hand_made_functions_are_noted(g: Guard, event: str, kind: str) -> None:
+def test_processes_signals_and_hand_made_functions_are_noted(g: Guard, event: str, noted: str) -> None:
     g.fire(event, caller=frame(STUDENT))
     g.fire(event, caller=frame(LIBRARY, back=frame(STUDENT)))
-    assert len(g.pending()) == 1 and g.pending()[0].startswith(kind + ": ")
+    assert g.pending() == [noted], "the notebook's own call, once, as the instructor reads it"
 
 
 # --- the hook -------------------------------------------------------------------------------------
@@ -881,15 +884,17 @@ class Whole:
     """The whole guard as install builds it (``guard.build``), around a scratch module, a fake torch
     and a fake shell; requests go through the hook, answers come back on the pipe."""
 
-    def __init__(self, t: types.SimpleNamespace, pipe: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, t: types.SimpleNamespace, pipe: Any, monkeypatch: pytest.MonkeyPatch, shell: Any = None,
+                 ipython: bool = True) -> None:
         self.module = types.ModuleType(MODULE)
         exec(compile(COURSE_SOURCE, COURSE + "checks.py", "exec"), self.module.__dict__)  # noqa: S102
         self.torch, self.shown, self.pipe = FakeTorch(), [], pipe
+        self.main = types.ModuleType("__main__")  # where cells run without IPython
         monkeypatch.setattr(sys, "displayhook", self.shown.append)  # what shows a locked cell's value
-        t.modules = {MODULE: self.module, "torch": self.torch, "__main__": sys.modules["__main__"]}
+        t.modules = {MODULE: self.module, "torch": self.torch, "__main__": self.main}
         t.PROTECTED_MODULES = t.FULLY_PROTECTED = t.TYPE_MODULES = (MODULE,)
-        self.shell = fake_shell()
-        self.shell.user_ns.update(torch=self.torch, checks=self.module)
+        self.shell = (shell or fake_shell()) if ipython else None
+        (self.main.__dict__ if self.shell is None else self.shell.user_ns).update(torch=self.torch, checks=self.module)
         self.hook = guard.build(t, self.shell, KEY, pipe[1])
 
     def send(self, nonce: str, action: str, source: str, key: bytes = KEY) -> None:
@@ -1354,13 +1359,16 @@ def test_events_a_notebook_raises_itself_with_odd_arguments_are_judged_without_c
     g.fire("open", "/proc/self/maps", "r", 0, caller=frame(STUDENT))
     g.fire("os.system", caller=frame(STUDENT))
     g.fire("os.kill", caller=frame(STUDENT))
+    g.fire("compile", "x = 1", caller=frame(STUDENT))  # a source and no file name
+    g.fire("compile", "x = 1", b"/real.py", caller=frame(STUDENT))  # a file name that is not a str: none
     with pytest.raises(PermissionError) as err:
         g.fire("open", b"/proc/\xff/mem", "rb", 0, caller=frame(STUDENT))
     assert str(err.value) == ("Opening /proc/\ufffd/mem is not allowed while the notebook is graded "
                               "(the grader refused it)")
     assert g.pending() == [f"!patched a protected class: {MODULE}.Probe.", "opened a code file: helper.py (r)",
                            "opened a code file: helper2.py (w)", "started a process: os.system",
-                           "sent a signal: os.kill", "!opened the process's memory: /proc/\ufffd/mem"]
+                           "sent a signal: os.kill", "!compiled code at run time (exec/eval/compile): <string>",
+                           "!opened the process's memory: /proc/\ufffd/mem"]
 
 
 @pytest.mark.parametrize("event,args,message", [
@@ -1454,3 +1462,198 @@ def test_only_the_notebooks_threads_and_imports_from_outside_the_roots_count(g: 
         del sys.modules["builtin_like_unit"], sys.modules["lib_module_unit"]
     assert len(g.state["untrusted"]) == 1 and "keeps running the notebook's code" in g.state["untrusted"][0]
     assert g.pending() == [], "a module without a file, or under the roots, is not the working folder's"
+
+
+def test_without_a_key_in_the_environment_no_file_is_taken_for_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key comes only from the file the grader names: not from a file of the working folder."""
+
+    def any_file_exists(path: str, mode: str = "r") -> Any:  # a folder where any file name can be read
+        if not path:
+            raise FileNotFoundError(path)
+        return io.BytesIO(b"a planted key")
+
+    monkeypatch.setattr(guard, "open", any_file_exists, raising=False)
+    monkeypatch.setattr(os, "unlink", lambda path: None)
+    monkeypatch.delenv(protocol.KEY_FILE_ENV, raising=False)
+    assert guard.read_secret() is None
+
+
+class KernelShell:
+    """IPython's shell as the notebook could patch it: a class of its own, lists and a namespace."""
+
+    def __init__(self) -> None:
+        self.input_transformers_cleanup: list = []
+        self.input_transformers_post: list = []
+        self.ast_transformers: list = []
+        self.events = types.SimpleNamespace(callbacks={})
+        self.user_ns: dict = {}
+
+    def run_cell(self, raw_cell: str) -> str:
+        return "ran"
+
+
+def test_build_guards_ipythons_class_and_lists_notes_imports_and_refuses_frames(
+        t: types.SimpleNamespace, pipe: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    shell, run_cell = KernelShell(), KernelShell.run_cell
+    w = Whole(t, pipe, monkeypatch, shell=shell)
+    helper = types.ModuleType("solution_helper_unit")
+    helper.__file__ = HERE + "solution_helper_unit.py"
+    try:
+        KernelShell.run_cell = student_function("def run_cell(self, raw_cell):\n    return 'skipped'\n", "run_cell")
+        shell.input_transformers_cleanup.append(student_function("def transform(lines):\n    return []\n", "transform"))
+        t.modules["solution_helper_unit"] = helper  # the notebook imports a module it wrote
+        with pytest.raises(PermissionError, match="Looking at stack frames"):  # the notebook's own call, via the hook
+            exec(compile("hook('sys._getframe', (1,))", STUDENT, "exec"), {"hook": w.hook})  # noqa: S102
+        w.send("n1", "check", "")
+        after = (shell.run_cell("x = 1"), list(shell.input_transformers_cleanup))
+    finally:
+        KernelShell.run_cell = run_cell
+    check, = w.answers()
+    assert after == ("ran", [])
+    assert sorted(check["restored"]) == ["changed IPython KernelShell.run_cell", "changed IPython's input_transformers_cleanup"]
+    assert check["events"] == ["!looked at stack frames: sys._getframe",
+                               f"imported code from the working folder: solution_helper_unit ({HERE}solution_helper_unit.py)"]
+
+
+def test_without_ipython_the_cells_run_in_main(t: types.SimpleNamespace, pipe: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = Whole(t, pipe, monkeypatch, ipython=False)
+    w.send("n1", "locked", "factor = 2\nfactor * 21")
+    assert w.main.factor == 2 and w.shown == [42]
+    w.main.factor = 3  # the notebook rebinds it
+    w.send("n2", "test", "assert factor == 2, factor\nresult = factor * 5")
+    assert w.main.result == 10
+    assert [(a["action"], a["ok"]) for a in w.answers()] == [("locked", True), ("test", True)]
+
+
+def test_while_the_guard_restores_its_own_events_are_not_judged(t: types.SimpleNamespace) -> None:
+    state, judged = guard.new_state(), []
+    hook = guard.make_hook(t, state, {"open": lambda event, args, caller: judged.append(args[0])}, judged.append)
+
+    def restore_objects(found: list) -> None:
+        hook("open", ("restoring objects",))  # e.g. type.__setattr__ on a protected class
+        found.append("changed torch.equal")
+
+    def restore_runtime(found: list) -> None:
+        hook("open", ("restoring the runtime",))
+        found.append("replaced sys.displayhook")
+
+    def failing(found: list) -> None:
+        raise RuntimeError("broken")
+
+    found: list = []
+    guard.make_restore(state, restore_objects, restore_runtime)(found)
+    hook("open", ("the notebook's",))
+    assert found == ["changed torch.equal", "replaced sys.displayhook"] and judged == ["the notebook's"]
+    with pytest.raises(RuntimeError):
+        guard.make_restore(state, failing, restore_runtime)(found)
+    hook("open", ("the notebook's, after a failure",))
+    assert judged == ["the notebook's", "the notebook's, after a failure"], "the hook is back even then"
+
+
+def test_a_library_may_update_its_own_closure_but_not_its_code(g: Guard) -> None:
+    lib = types.ModuleType("fakelib_closure_unit")
+    exec(compile("def _make():\n    calls = 0\n    def counted():\n        nonlocal calls\n"  # noqa: S102
+                 "        calls += 1\n        return calls\n    return counted\ncounted = _make()\n",
+                 LIBRARY, "exec"), lib.__dict__)
+    g.t.modules = {"fakelib_closure_unit": lib}
+    g.t.PROTECTED_MODULES, g.t.FULLY_PROTECTED, g.t.TYPE_MODULES = ("fakelib_closure_unit",), (), ()
+    state = guard.new_state()
+    snapshots = guard.make_snapshots(g.t, state, g.origin, None)
+    snapshots.protected_modules()
+    restore_objects = guard.make_object_restorer(g.t, state, g.origin, snapshots.is_code_attr)
+    assert lib.counted() == 1
+    found: list = []
+    restore_objects(found)
+    assert found == [] and lib.counted() == 2, "the library's own counter is its business"
+    lib.counted.__defaults__ = (1,)
+    restore_objects(found)
+    assert found == ["rewrote fakelib_closure_unit.counted.__defaults__"] and lib.counted.__defaults__ is None
+
+
+def test_a_class_a_module_imported_later_also_exports_keeps_its_first_snapshot(g: Guard) -> None:
+    later_name = MODULE + "_later"
+    g.t.modules = {MODULE: g.module}
+    g.t.PROTECTED_MODULES = g.t.TYPE_MODULES = (MODULE, later_name)
+    g.t.FULLY_PROTECTED = ()
+    state = guard.new_state()
+    snapshots = guard.make_snapshots(g.t, state, g.origin, None)
+    snapshots.protected_modules()
+    probe, measure = g.module.Probe, g.module.Probe.measure
+    probe.measure = student_function("def measure(self):\n    return 2\n", "measure")  # the notebook patches it,
+    later = types.ModuleType(later_name)
+    later.Probe = probe  # then a locked cell imports a module that exports the class too
+    g.t.modules[later_name] = later
+    snapshots.protected_modules()
+    found: list = []
+    guard.make_object_restorer(g.t, state, g.origin, snapshots.is_code_attr)(found)
+    assert probe.measure is measure and found == [f"changed {MODULE}.Probe.measure"]
+
+
+def test_a_protected_classs_plain_methods_are_protected_too(g: Guard) -> None:
+    measure = g.module.Probe.measure
+    code = measure.__code__
+    with pytest.raises(PermissionError, match="Changing __code__ of a function"):
+        g.fire("object.__setattr__", measure, "__code__", None, caller=frame(STUDENT))
+    measure.__code__ = (lambda self: 2).__code__
+    found: list = []
+    g.restore_objects(found)
+    assert found == [f"rewrote {MODULE}.Probe.measure.__code__"] and measure.__code__ is code
+    assert g.module.Probe().measure() == 1
+
+
+def test_a_keyword_default_of_none_swapped_for_another_is_put_back(g: Guard) -> None:
+    kw = g.module.fit.__kwdefaults__
+    del kw["seed"]  # in place, no audit event: still one keyword default, under another name
+    kw["steps"] = 10
+    found: list = []
+    g.restore_objects(found)
+    assert g.module.fit.__kwdefaults__ == {"seed": None} and found == [f"rewrote {MODULE}.fit.__kwdefaults__"]
+
+
+def test_import_hooks_replaced_one_for_one_or_added_last_are_found(g: Guard) -> None:
+    finder, path_hook = object(), object()  # the installation's
+    mine = student_function("def find_spec(*a):\n    return None\n", "find_spec")
+    g.t.sys = fake_sys = types.SimpleNamespace(displayhook=None, breakpointhook=None, stdout=None, stderr=None,
+                                               meta_path=[finder], path_hooks=[path_hook], path=[])
+    runtime = guard.make_runtime_restorer(g.t, g.state, g.origin, guard.capture_pristine(g.t, None, None), None, None,
+                                          g.note)
+    fake_sys.meta_path[:] = [mine]  # as many finders as before, none of them the installation's
+    fake_sys.path_hooks.append(mine)  # one more, last
+    found: list = []
+    runtime.restore(found)
+    assert (fake_sys.meta_path, fake_sys.path_hooks) == ([finder], [path_hook])
+    assert sorted(found) == ["changed sys.meta_path (import hooks)", "changed sys.path_hooks (import hooks)"]
+
+
+def test_a_transformer_the_notebook_adds_is_removed_and_an_untouched_list_is_not_reported(
+        t: types.SimpleNamespace, pipe: Any) -> None:
+    ours, post = (lambda lines: lines), (lambda lines: lines)
+    shell = fake_shell()
+    shell.input_transformers_cleanup.append(ours)
+    shell.input_transformers_post.append(post)
+    built = Guard(t, pipe[1], shell=shell)
+    try:
+        shell.input_transformers_post.append(student_function("def transform(lines):\n    return []\n", "transform"))
+        found: list = []
+        built.runtime.restore(found)
+    finally:
+        built.close()
+    assert (shell.input_transformers_cleanup, shell.input_transformers_post) == ([ours], [post])
+    assert found == ["changed IPython's input_transformers_post"]
+
+
+def test_a_notebooks_thread_is_judged_by_its_class_once_its_target_has_run(g: Guard) -> None:
+    ready, stop = threading.Event(), threading.Event()
+    ns: dict = {"__name__": "__main__", "threading": threading}
+    exec(compile("class Worker(threading.Thread):\n    def run(self):\n        super().run()\n"  # noqa: S102
+                 "        self.ready.set()\n        self.stop.wait(5)\n", STUDENT, "exec"), ns)
+    worker = ns["Worker"](target=len, args=((),))  # Thread.run deletes _target once it has called it
+    worker.ready, worker.stop = ready, stop
+    worker.start()
+    try:
+        assert ready.wait(5)
+        g.runtime.restore([])
+    finally:
+        stop.set()
+        worker.join()
+    assert g.state["untrusted"] == [f"started a background thread ({worker.name}) that keeps running the notebook's code"]
