@@ -596,6 +596,7 @@ def test_lang_options() -> None:
     assert opts[("start", "lang")].help == "the assignment's edition in this language"
     assert opts[("i18n", "lang")].choices == ["zh_CN"]
     assert opts[("i18n", "action")].choices == ["update", "build", "check", "sizes", "export", "import"]
+    assert opts[("i18n", "target")].metavar == "NAME [FILE]"
     assert opts[("i18n", "target")].help == ("export: a catalogue, e.g. source/01_tensors; "
                                              "import: a catalogue and a JSON list of {context, id, string}")
     with pytest.raises(SystemExit):
@@ -610,11 +611,12 @@ def test_i18n(course, capsys, monkeypatch, calls) -> None:
     assert _run(["i18n", "import", "source/01_a", "t.json", "--lang", "zh_CN"], capsys)[0] == 3
     assert _run(["i18n", "export", "source/01_a"], capsys)[0] == 3
     assert _run(["i18n", "import", "--lang", "zh_CN", "source/01_a", "t.json"], capsys)[0] == 3
+    assert _run(["i18n", "import", "source/01_a", "--lang", "zh_CN", "t.json"], capsys)[0] == 3
     assert calls == [(["check", "--lang", "zh_CN"], course.root),
                      (["import", "--lang", "zh_CN", "source/01_a", "t.json"], course.root),
-                     (["export", "--lang", "zh_CN", "source/01_a"], course.root),
-                     (["import", "--lang", "zh_CN", "source/01_a", "t.json"], course.root)]
-    for argv in (["i18n", "check", "--bogus"], ["doctor", "extra"]):  # what is left over is still refused
-        with pytest.raises(SystemExit) as exit_:
+                     (["export", "--lang", "zh_CN", "source/01_a"], course.root)] + \
+        [(["import", "--lang", "zh_CN", "source/01_a", "t.json"], course.root)] * 2
+    for argv, left in ((["i18n", "check", "--bogus"], "--bogus"), (["doctor", "one", "two"], "one two")):
+        with pytest.raises(SystemExit) as exit_:  # what is left over is still refused
             cli.main(argv)
-        assert exit_.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err
+        assert exit_.value.code == 2 and f"unrecognized arguments: {left}\n" in capsys.readouterr().err
