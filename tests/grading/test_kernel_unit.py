@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from tinycourse import run_async
 
 from course.grading import kernel, protocol, scratch
 from course.grading import sandbox as sbx
@@ -533,7 +534,7 @@ def test_start_hands_the_provisioner_its_settings_and_installs_the_guard(tmp_pat
     (tmp_path / "data.csv").write_text("1")
     (tmp_path / "link").symlink_to(tmp_path / "data.csv")
     gk = _kernel(tmp_path)
-    asyncio.run(gk.start())
+    run_async(gk.start())
     km = fake_km.made[0]
     settings = km.specs.provisioner_config
     assert settings["scratch"] == str(tmp_path)
@@ -552,13 +553,13 @@ def test_start_hands_the_provisioner_its_settings_and_installs_the_guard(tmp_pat
     assert gk.guarded is True and km.provisioner.locked == 1
     assert gk.reader is not None
     assert gk.reader.eof.wait(5)  # no one else holds the write end
-    asyncio.run(gk.stop())
+    run_async(gk.stop())
     assert gk.km is None and gk.kc is None
 
 
 def test_start_without_the_guard_opens_no_channel(tmp_path: Path, fake_km: type[FakeKM]) -> None:
     gk = _kernel(tmp_path, guard=False, sandboxed=False)
-    asyncio.run(gk.start())
+    run_async(gk.start())
     km = fake_km.made[0]
     assert "guard_fd" not in km.specs.provisioner_config and gk.reader is None
     assert km.specs.interrupt_by_message is False and km.specs.provisioner_config["use_sandbox"] is False
@@ -570,7 +571,7 @@ def test_a_guard_that_cannot_install_stops_grading(tmp_path: Path, fake_km: type
     fake_km.replies = {"execute": {"status": "error", "ename": "ImportError", "evalue": "no course"}}
     gk = _kernel(tmp_path)
     with pytest.raises(GraderFailure, match=r"could not be installed in the kernel \(ImportError: no course\)"):
-        asyncio.run(gk.start())
+        run_async(gk.start())
     assert gk.guarded is False and fake_km.made[0].provisioner.locked == 1
 
 
@@ -579,24 +580,24 @@ def test_a_guard_install_without_answer_says_what_the_kernel_logged(tmp_path: Pa
     gk = _kernel(tmp_path)
     gk.startup_timeout = 0.2
     with pytest.raises(GraderFailure, match=r"\(Traceback \| SyntaxError: bad\)"):
-        asyncio.run(gk.start())
+        run_async(gk.start())
     fake_km.replies = {"execute": None, "slow": True}
     gk = _kernel(tmp_path)
     gk.startup_timeout = 0.2
     with pytest.raises(GraderFailure, match=r"\(no answer\)"):
-        asyncio.run(gk.start())
+        run_async(gk.start())
 
 
 def test_why_the_guard_failed_is_cut_to_300_characters(tmp_path: Path, fake_km: type[FakeKM]) -> None:
     fake_km.replies = {"execute": {"status": "error", "ename": "E", "evalue": "v" * 400}}
     with pytest.raises(GraderFailure) as err:
-        asyncio.run(_kernel(tmp_path).start())
+        run_async(_kernel(tmp_path).start())
     assert err.value.reason.endswith("(E: " + "v" * 297 + ")")
     fake_km.replies = {"execute": None, "slow": True, "log": "old" + "w" * 300}
     gk = _kernel(tmp_path)
     gk.startup_timeout = 0.1
     with pytest.raises(GraderFailure) as err:
-        asyncio.run(gk.start())
+        run_async(gk.start())
     assert err.value.reason.endswith("kernel (" + "w" * 300 + ")")  # the log's last 300 characters
 
 
@@ -604,7 +605,7 @@ def test_a_kernel_that_is_never_ready_is_stopped(tmp_path: Path, fake_km: type[F
     fake_km.replies = {"ready": False}
     gk = _kernel(tmp_path, guard=False)
     with pytest.raises(RuntimeError, match="didn't respond"):
-        asyncio.run(gk.start())
+        run_async(gk.start())
     assert fake_km.made[0].calls[:2] == ["is_alive", "shutdown now=True"] and gk.km is None
 
 
@@ -613,11 +614,11 @@ def test_a_kernel_that_does_not_say_what_it_is(tmp_path: Path, fake_km: type[Fak
     gk = _kernel(tmp_path, guard=False)
     gk.startup_timeout = 0.1
     with pytest.raises(RuntimeError) as err:
-        asyncio.run(gk.start())
+        run_async(gk.start())
     assert str(err.value) == "the kernel did not answer its kernel_info request"
     fake_km.replies = {"info": {"status": "ok"}}
     gk = _kernel(tmp_path, guard=False)
-    asyncio.run(gk.start())
+    run_async(gk.start())
     assert gk.language_info is None
 
 
@@ -633,29 +634,29 @@ def _started(fake: type[FakeKM], **replies: Any) -> tuple[GradingKernel, FakeKM]
 def test_a_kernel_not_started_has_nothing_to_stop_or_ask(tmp_path: Path) -> None:
     gk = _kernel(tmp_path)
     assert gk.km is None and gk.kc is None and gk.guarded is False
-    assert asyncio.run(gk.is_alive()) is False
+    assert run_async(gk.is_alive()) is False
     assert gk.answer("n", 5) is None and gk.take_forged() == 0
     assert gk.log_tail() == "" and gk.death() == "the kernel stopped answering"
-    asyncio.run(gk.stop())
+    run_async(gk.stop())
 
 
 def test_stop_shuts_down_and_frees_everything(fake_km: type[FakeKM]) -> None:
     gk, km = _started(fake_km, stop_channels_fails=True)
     kc = gk.kc
-    asyncio.run(gk.stop())
+    run_async(gk.stop())
     assert kc.stopped and km.calls == ["is_alive", "shutdown now=True", "cleanup"]
     assert gk.km is None and gk.kc is None
-    asyncio.run(gk.stop())  # twice: nothing more to do
+    run_async(gk.stop())  # twice: nothing more to do
     assert km.calls == ["is_alive", "shutdown now=True", "cleanup"]
 
 
 def test_stop_kills_a_kernel_that_will_not_shut_down(fake_km: type[FakeKM]) -> None:
     gk, km = _started(fake_km, shutdown_fails=True)
-    asyncio.run(gk.stop())
+    run_async(gk.stop())
     assert km.calls == ["is_alive", "shutdown now=True", "kill", "cleanup"]
     gk, km = _started(fake_km)
     km.alive = False
-    asyncio.run(gk.stop())
+    run_async(gk.stop())
     assert km.calls == ["is_alive", "cleanup"]
 
 
@@ -665,7 +666,7 @@ def test_stop_waits_for_the_channel_to_end(fake_km: type[FakeKM]) -> None:
     gk.reader = ChannelReader(read_end, KEY)
     gk.reader.start()
     threading.Timer(0.1, os.close, (write_end,)).start()
-    asyncio.run(gk.stop())
+    run_async(gk.stop())
     assert gk.reader.eof.is_set()
 
 
@@ -673,22 +674,22 @@ def test_stop_waits_at_most_five_seconds_for_the_channel(fake_km: type[FakeKM]) 
     gk, _km = _started(fake_km)
     waited: list[float | None] = []
     gk.reader = SimpleNamespace(eof=SimpleNamespace(wait=waited.append))  # a channel a leftover process holds open
-    asyncio.run(gk.stop())
+    run_async(gk.stop())
     assert waited == [5]
 
 
 def test_is_alive(fake_km: type[FakeKM]) -> None:
     gk, km = _started(fake_km)
-    assert asyncio.run(gk.is_alive()) is True
+    assert run_async(gk.is_alive()) is True
     km.alive = False
-    assert asyncio.run(gk.is_alive()) is False
+    assert run_async(gk.is_alive()) is False
     gk.km = None
-    assert asyncio.run(gk.is_alive()) is False
+    assert run_async(gk.is_alive()) is False
 
 
 def test_quiet_runs_silently_and_returns_its_own_reply(fake_km: type[FakeKM]) -> None:
     gk, km = _started(fake_km, execute={"status": "ok", "mine": 1})
-    reply = asyncio.run(gk.quiet("x = 1", 5))
+    reply = run_async(gk.quiet("x = 1", 5))
     assert reply is not None and reply["content"] == {"status": "ok", "mine": 1}  # not the other message before it
     assert km.kc.executed == [("x = 1", {"silent": True, "store_history": False, "allow_stdin": False})]
     assert max(km.kc.timeouts) <= 1.0
@@ -698,16 +699,16 @@ def test_reply_gives_up_when_the_kernel_dies_or_time_is_up(fake_km: type[FakeKM]
     gk, km = _started(fake_km, slow=True)
     km.alive = False
     start = time.monotonic()
-    assert asyncio.run(gk._reply("m", 30)) is None
+    assert run_async(gk._reply("m", 30)) is None
     assert time.monotonic() - start < 3
     assert km.kc.timeouts[0] == 1.0  # asks in steps of a second at most, to notice a death
     km.alive, km.kc.timeouts = True, []
     start = time.monotonic()
-    assert asyncio.run(gk._reply("m", 0.1)) is None
+    assert run_async(gk._reply("m", 0.1)) is None
     assert 0.05 < time.monotonic() - start < 3
     assert max(km.kc.timeouts) <= 0.1
     km.kc._reply("m", {"status": "ok"})
-    assert asyncio.run(gk._reply("m", None))["content"] == {"status": "ok"}  # no timeout: waits
+    assert run_async(gk._reply("m", None))["content"] == {"status": "ok"}  # no timeout: waits
 
 
 def test_requests_are_signed_for_the_guard_and_answers_read_back(fake_km: type[FakeKM]) -> None:

@@ -4,7 +4,6 @@ may write, who it runs as, which limits it gets. Part of the fast oracle of ``ma
 
 from __future__ import annotations
 
-import asyncio
 import os
 import resource
 import shutil
@@ -20,6 +19,7 @@ from typing import Any
 import pytest
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.provisioning import LocalProvisioner
+from tinycourse import run_async
 from traitlets.config import Configurable
 
 from course.grading import protocol
@@ -847,7 +847,7 @@ def test_a_sandboxed_kernel_is_prepared_in_a_private_run_folder(here: dict[str, 
     monkeypatch.setattr(os, "getpid", lambda: 4321)
     p = provisioner(scratch="/nowhere/scratch", guard_fd=9)
     try:
-        kw = asyncio.run(p.pre_launch(extra_arguments=["--x"]))
+        kw = run_async(p.pre_launch(extra_arguments=["--x"]))
         run = p._run_dir
         assert run is not None and run.startswith(os.path.join("/tmp", "cg-")) and os.path.isdir(run)
         km = p.parent
@@ -861,15 +861,15 @@ def test_a_sandboxed_kernel_is_prepared_in_a_private_run_folder(here: dict[str, 
         assert pre["extra_arguments"] == ["--x"] and pre["env"]["PYTHONPATH"] == "/grader"
         assert pre["env"]["HOME"] == "/tmp/home" and pre["env"][protocol.FD_ENV] == "9"
         assert kw["cmd"][0] == "bwrap" and ("--chdir" in kw["cmd"]) and kw["cmd"][-2:] == ["-f", km.connection_file]
-        info = asyncio.run(p.launch_kernel(kw["cmd"], env=kw["env"]))
+        info = run_async(p.launch_kernel(kw["cmd"], env=kw["env"]))
         assert info == {"ok": True} and p._log.write_fd == -1, "the grader keeps no write end of the kernel's pipe"
         assert launched["launch"] == [(kw["cmd"], {"env": kw["env"]})]
         p.lock_run_dir()
         assert here["chown"][-1] == (run, os.geteuid(), os.getegid()) and (os.stat(run).st_mode & 0o777) == 0o755
-        asyncio.run(p.cleanup(restart=True))
+        run_async(p.cleanup(restart=True))
         assert os.path.isdir(run) and p._run_dir == run, "a restart keeps the run folder"
     finally:
-        asyncio.run(p.cleanup())
+        run_async(p.cleanup())
     assert launched["cleanup"] == [True, False] and not os.path.exists(run) and p._run_dir is None
 
 
@@ -881,25 +881,25 @@ def test_the_run_folder_is_short_whatever_tmpdir_says(here: dict[str, Any], laun
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     p = provisioner()
     try:
-        asyncio.run(p.pre_launch())
+        run_async(p.pre_launch())
         assert os.path.dirname(p._run_dir) == "/tmp"
         shutil.rmtree(p._run_dir)
-        asyncio.run(p.cleanup())  # already gone: no error
+        run_async(p.cleanup())  # already gone: no error
         assert p._run_dir is None
         real = os.path.isdir
         monkeypatch.setattr(os.path, "isdir", lambda path: False if path == "/tmp" else real(path))
-        asyncio.run(p.pre_launch())
+        run_async(p.pre_launch())
         monkeypatch.setattr(os.path, "isdir", real)
         assert os.path.dirname(p._run_dir) == str(tmp_path), "no /tmp: the usual temporary folder"
     finally:
-        asyncio.run(p.cleanup())
+        run_async(p.cleanup())
 
 
 def test_an_unsandboxed_kernel_starts_in_the_scratch_folder(here: dict[str, Any], launched: dict[str, Any]) -> None:
     here["support"] = sbx.Support(False, reason="none")
     p = provisioner(scratch="/nowhere/scratch")
     try:
-        kw = asyncio.run(p.pre_launch())
+        kw = run_async(p.pre_launch())
         km = p.parent
         assert km.transport == "tcp" and km.ip == "127.0.0.1" and p._uid is None and not here["chown"]
         (pre,) = launched["pre"]
@@ -910,27 +910,27 @@ def test_an_unsandboxed_kernel_starts_in_the_scratch_folder(here: dict[str, Any]
         assert not here["chown"], "nothing to give back: the folder was never the kernel's"
         launched["fail"] = True
         with pytest.raises(OSError):
-            asyncio.run(p.launch_kernel(kw["cmd"]))
+            run_async(p.launch_kernel(kw["cmd"]))
         assert p._log.write_fd == -1, "closed even when the kernel did not start"
     finally:
-        asyncio.run(p.cleanup())
+        run_async(p.cleanup())
     q = provisioner(use_sandbox=False)
     here["support"] = sbx.Support(True, drop_user=True)
     try:
-        asyncio.run(q.pre_launch())
+        run_async(q.pre_launch())
         assert launched["pre"][-1].get("cwd") is None and q._uid is None and q.parent.transport == "tcp"
     finally:
-        asyncio.run(q.cleanup())
+        run_async(q.cleanup())
 
 
 def test_a_root_grader_without_user_switch_keeps_its_uid(here: dict[str, Any], launched: dict[str, Any]) -> None:
     here["support"] = sbx.Support(True, drop_user=False)
     p = provisioner()
     try:
-        asyncio.run(p.pre_launch())
+        run_async(p.pre_launch())
         assert p._uid is None and not here["chown"] and p.parent.transport == "ipc"
     finally:
-        asyncio.run(p.cleanup())
+        run_async(p.cleanup())
 
 
 def test_the_kernels_exit_and_last_words(tmp_path: Path) -> None:

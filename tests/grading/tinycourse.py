@@ -6,6 +6,7 @@ import functools
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import nbgrader.api
@@ -62,3 +63,13 @@ def add_grades(course: Course, assignment: str, cells: dict[str, float], student
             snb.late_submission_penalty = (penalty or {}).get(sid)
             snb.flagged = sid in flagged
             gb.db.commit()
+
+
+def run_async(coro: Any) -> Any:
+    """``asyncio.run(coro)`` in a thread of its own: the browser tests' session-wide Playwright
+    keeps an event loop running in this thread, where ``asyncio.run`` refuses to start."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
