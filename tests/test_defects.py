@@ -1,4 +1,4 @@
-"""Tests that fail when one of the realistic defects of issue 21 is planted.
+"""Tests that fail when one of five realistic defects, once missed by the suite, is planted.
 
 Each test names the defect it kills. The slow ones (a bank case, the sandbox's binds) live
 with the grading tests: ``tests/hostile/bank.py`` (``sigint_loop_in_test``) and

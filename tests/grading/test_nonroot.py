@@ -1,4 +1,4 @@
-"""Grading as an ordinary Unix user, as an instructor on JupyterHub does (issue 16, item 3).
+"""Grading as an ordinary Unix user, as an instructor on JupyterHub does.
 
 As root the grader switches each kernel to an unprivileged uid; an ordinary user cannot, so
 bubblewrap runs in an unprivileged user namespace and the kernel keeps the instructor's uid.

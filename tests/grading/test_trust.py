@@ -1,4 +1,4 @@
-"""No grade that cannot be trusted is recorded (issue 16, item 1).
+"""No grade that cannot be trusted is recorded.
 
 A second course folder (a copy of the repository, installed nowhere) graded by plain
 ``nbgrader autograde`` and by ``course autograde``: the grading kernel must use the folder's own
