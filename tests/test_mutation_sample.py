@@ -34,7 +34,7 @@ DEFECTS = [
 # The grader: (module under course/grading/, old, new, what, its fast oracle under tests/grading/).
 GRADING_DEFECTS = [
     ("intake.py", "if len(candidates) == 1:", "if False:", "a renamed notebook graded as missing", "test_intake_contract.py"),
-    ("redact.py", "(hidden if inside else kept).append(line)", "kept.append(line)", "hidden tests shown in feedback",
+    ("redact.py", "if not inside:", "if True:", "hidden tests shown in feedback",
      "test_redact_contract.py"),
     ("autograde.py", "if any(marker in text for marker in GRADER_FAILURES):", "if False:",
      "a grader failure scored 0 instead of left ungraded", "test_autograde_parallel_contract.py"),
