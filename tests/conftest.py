@@ -29,6 +29,17 @@ def course_data() -> None:
     data.ensure_all()
 
 
+@pytest.fixture(autouse=True)
+def own_working_folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each fast grader test runs in a working folder of its own: grader code that writes where it
+    should not (a path built from ``None``, a key file beside the notebook) leaves its stray file
+    where no other test reads, so one test cannot make another pass or fail. (The slow tests run
+    real tools, each in a course folder of its own.)"""
+    if request.node.path.parent.name == "grading" and request.node.get_closest_marker("slow") is None:
+        monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """An environment for subprocesses that grade into their own course directory."""
