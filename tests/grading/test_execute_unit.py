@@ -300,7 +300,7 @@ def test_a_test_scores_only_its_own_value_and_nothing_after_an_error(tmp_path: P
              _test("t_none", "e")]
     script = {
         "t_err": [_value("1"), _error("AssertionError", "no")],
-        "t_two": [_value("0.5"), _stream("hi"), _value("1.5"), _value("2")],
+        "t_two": [_value("0.5"), _stream("hi"), _value("2")],  # two values: the learner's, then the test's
         "t_stderr": [_stream("warning", "stderr"), _value("1")],
         "t_one": [_stream("ok"), _value("3")],
         "s_two": [_value("1"), _value("2")],

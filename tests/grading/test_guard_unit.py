@@ -885,13 +885,13 @@ class Whole:
     and a fake shell; requests go through the hook, answers come back on the pipe."""
 
     def __init__(self, t: types.SimpleNamespace, pipe: Any, monkeypatch: pytest.MonkeyPatch, shell: Any = None,
-                 ipython: bool = True) -> None:
+                 ipython: bool = True, modules: dict | None = None) -> None:
         self.module = types.ModuleType(MODULE)
         exec(compile(COURSE_SOURCE, COURSE + "checks.py", "exec"), self.module.__dict__)  # noqa: S102
         self.torch, self.shown, self.pipe = FakeTorch(), [], pipe
         self.main = types.ModuleType("__main__")  # where cells run without IPython
         monkeypatch.setattr(sys, "displayhook", self.shown.append)  # what shows a locked cell's value
-        t.modules = {MODULE: self.module, "torch": self.torch, "__main__": self.main}
+        t.modules = {MODULE: self.module, "torch": self.torch, "__main__": self.main, **(modules or {})}
         t.PROTECTED_MODULES = t.FULLY_PROTECTED = t.TYPE_MODULES = (MODULE,)
         self.shell = (shell or fake_shell()) if ipython else None
         (self.main.__dict__ if self.shell is None else self.shell.user_ns).update(torch=self.torch, checks=self.module)
@@ -1495,7 +1495,9 @@ class KernelShell:
 def test_build_guards_ipythons_class_and_lists_notes_imports_and_refuses_frames(
         t: types.SimpleNamespace, pipe: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     shell, run_cell = KernelShell(), KernelShell.run_cell
-    w = Whole(t, pipe, monkeypatch, shell=shell)
+    earlier = types.ModuleType("loaded_before_the_guard_unit")  # imported before the guard started: not the notebook's
+    earlier.__file__ = HERE + "loaded_before_the_guard_unit.py"
+    w = Whole(t, pipe, monkeypatch, shell=shell, modules={earlier.__name__: earlier})
     helper = types.ModuleType("solution_helper_unit")
     helper.__file__ = HERE + "solution_helper_unit.py"
     try:

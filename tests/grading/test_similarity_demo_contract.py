@@ -368,12 +368,15 @@ def demo_course(tmp_path: Path, monkeypatch):
     return types.SimpleNamespace(course=c, calls=calls, scores=scores)
 
 
-def test_demo_run(demo_course) -> None:
+@pytest.mark.parametrize("again", [False, True], ids=["first demo", "after an earlier demo"])
+def test_demo_run(demo_course, again: bool) -> None:
     from course.grading import grades
 
     c = demo_course.course
     lines = []
-    (c.root / "autograded" / ".demo-notebooks").mkdir(parents=True)  # left by an earlier demo: no matter
+    assert not (c.root / "autograded").exists()
+    if again:
+        (c.root / "autograded" / ".demo-notebooks").mkdir(parents=True)  # left by an earlier demo: no matter
     got = demo.run(c, say=lines.append, jobs=2)
     assert got == [demo_course.scores[0], demo_course.scores[2]], "the demo students' scores only"
     pairs = [(a, s) for a in ("01_a", "02_b") for s in demo.STUDENTS]
