@@ -77,6 +77,9 @@ def main() -> int:
     lines += [f"- `{n}` ({s})" for n, s in unexplained] or ["None."]
     (ROOT / "benchmarks" / "mutation.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines[:3 + len(rows) + 2]))
+    if unexplained:
+        print(f"\n{len(unexplained)} surviving mutant(s) with no explanation (`mutmut show NAME` shows each):")
+        print("\n".join(f"  {n} ({s})" for n, s in unexplained))
     return 0 if ok and not unexplained else 1
 
 
