@@ -40,7 +40,8 @@ def main() -> int:
         how = f"combined from {len(sys.argv) - 2} per-module runs (`mutmut results --all true` of each)"
     else:
         results_ = results()
-        how = "one `make mutation` run"
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        how = f"one `make mutation` run, at commit {commit or '(not a git checkout)'}"
     equivalent: dict[str, str] = {}
     for path in sorted((ROOT / "benchmarks" / "mutation-equivalent").glob("*.toml")):
         equivalent.update(tomllib.loads(path.read_text()))
