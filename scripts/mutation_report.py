@@ -11,6 +11,7 @@ import sys
 import time
 import tomllib
 from collections import Counter
+from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +58,10 @@ def main() -> int:
         else:
             unexplained.append((name, status))
     lines = [f"# Mutation score (`make mutation`, mutmut)\n\nMeasured {time.strftime('%Y-%m-%d %H:%M')}: {how}.\n",
+             f"mutmut {version('mutmut')} mutates `course/checks.py`, `course/device.py` and `course/grading/*.py` "
+             "and runs each mutant against the fast in-process tests listed under `[tool.mutmut]` in "
+             "`pyproject.toml`. A mutant is killed when a test fails or it times out. A survivor judged "
+             "equivalent still counts as surviving; its reason is listed below.\n",
              "| module | killed | mutants | score | target |", "| --- | --- | --- | --- | --- |"]
     ok = True
     rows = sorted(total)
@@ -77,7 +82,7 @@ def main() -> int:
     lines.append("\n## Surviving mutants with no explanation (each needs a test)\n")
     lines += [f"- `{n}` ({s})" for n, s in unexplained] or ["None."]
     (ROOT / "benchmarks" / "mutation.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines[:3 + len(rows) + 2]))
+    print("\n".join(lines[:4 + len(rows) + 2]))
     if unexplained:
         print(f"\n{len(unexplained)} surviving mutant(s) with no explanation (`mutmut show NAME` shows each):")
         print("\n".join(f"  {n} ({s})" for n, s in unexplained))
