@@ -297,10 +297,11 @@ def test_a_test_whose_guard_never_answers_does_not_count(tmp_path: Path, monkeyp
 
 def test_a_test_scores_only_its_own_value_and_nothing_after_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cells = [_test("t_err", "a"), _test("t_two", "b"), _test("t_stderr", "c"), _test("t_one", "d"), _code("s_two"),
-             _test("t_none", "e")]
+             _test("t_none", "e"), _test("t_pair", "f")]
     script = {
         "t_err": [_value("1"), _error("AssertionError", "no")],
-        "t_two": [_value("0.5"), _stream("hi"), _value("2")],  # two values: the learner's, then the test's
+        "t_two": [_value("0.5"), _stream("hi"), _value("1.5"), _value("2")],
+        "t_pair": [_value("0.5"), _value("2")],  # exactly two: the learner's, then the test's
         "t_stderr": [_stream("warning", "stderr"), _value("1")],
         "t_one": [_stream("ok"), _value("3")],
         "s_two": [_value("1"), _value("2")],
@@ -313,7 +314,8 @@ def test_a_test_scores_only_its_own_value_and_nothing_after_an_error(tmp_path: P
     assert r.outputs(3) == [_stream("ok"), _value("3")]
     assert r.outputs(4) == [_value("1"), _value("2")]  # the learner's own cells are left as they are
     assert r.outputs(5) == [_stream("ok")]
-    assert r.found.flags == ["b: the notebook's code displayed values during the test (ignored)"]
+    assert r.outputs(6) == [_value("2")]
+    assert r.found.flags == [f"{gid}: the notebook's code displayed values during the test (ignored)" for gid in "bf"]
 
 
 def test_a_failing_locked_cell_is_the_graders_failure_and_leaves_the_student_ungraded(
